@@ -1,0 +1,51 @@
+import { loadOnnx, readTensorValues } from '../onnx/load';
+import { inferModel } from '../profile/infer-graph';
+import { buildReport } from '../profile/report';
+import '../ops/index';
+import type { ModelHost } from '../io/byte-source';
+import type { OnnxGraph, OnnxModel } from '../onnx/model';
+import type { ModelFormat } from './types';
+
+export const onnxFormat: ModelFormat = {
+  id: 'onnx',
+  extensions: ['.onnx'],
+  profile(file, src, host, options) {
+    const model = loadOnnx(src);
+    const warnings = checkExternalData(model, host);
+    const dims = new Map(Object.entries(options.dims ?? {}));
+    const run = inferModel(model, (t) => readTensorValues(t, src, host), {
+      dims,
+      inputShapes: new Map(Object.entries(options.inputShapes ?? {})),
+    });
+    return buildReport(run, {
+      file,
+      format: 'onnx',
+      producer: model.producer,
+      opsets: Object.fromEntries([...model.opsets].map(([d, v]) => [d || 'ai.onnx', v])),
+      bindings: Object.fromEntries(dims),
+    }, warnings);
+  },
+};
+
+/**
+ * Every external-data location must stay inside the model's folder. A missing data file is only
+ * a warning: counting never needs the weights.
+ */
+function checkExternalData(model: OnnxModel, host: ModelHost | undefined): string[] {
+  const missing = new Set<string>();
+  const visit = (g: OnnxGraph): void => {
+    for (const t of g.initializers.values()) {
+      if (t.data.where !== 'external') continue;
+      if (!host) missing.add(t.data.location);
+      else if (!host.siblingExists(t.data.location)) missing.add(t.data.location);
+    }
+    for (const n of g.nodes) {
+      for (const a of n.attributes.values()) {
+        if (a.kind === 'graph') visit(a.value);
+        if (a.kind === 'graphs') a.value.forEach(visit);
+      }
+    }
+  };
+  visit(model.graph);
+  return [...missing].map((l) => `external data file "${l}" is not there: weights are not needed for counting, but the model cannot run as is`);
+}

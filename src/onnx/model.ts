@@ -1,0 +1,126 @@
+/** The parts of an ONNX model the profiler needs, with tensor bytes left where they are. */
+
+export interface OnnxModel {
+  irVersion: number;
+  producer: string;
+  /** Opset version per domain ('' is the default ai.onnx domain). */
+  opsets: Map<string, number>;
+  graph: OnnxGraph;
+  /** Model-local functions keyed by `domain:name`. */
+  functions: Map<string, OnnxFunction>;
+}
+
+export interface OnnxGraph {
+  name: string;
+  nodes: OnnxNode[];
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  initializers: Map<string, TensorRef>;
+  valueInfo: Map<string, ValueInfo>;
+}
+
+export interface OnnxFunction {
+  name: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: string[];
+  nodes: OnnxNode[];
+  opsets: Map<string, number>;
+}
+
+export interface OnnxNode {
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Map<string, Attribute>;
+}
+
+export type Attribute =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'strings'; value: string[] }
+  | { kind: 'tensor'; value: TensorRef }
+  | { kind: 'graph'; value: OnnxGraph }
+  | { kind: 'graphs'; value: OnnxGraph[] }
+  /** Inside a function body: the value comes from the calling node's attribute of that name. */
+  | { kind: 'ref'; value: string };
+
+export interface ValueInfo {
+  name: string;
+  elemType?: number;
+  /** undefined when the rank is unknown; a dim is a value, a symbol name, or null when unknown. */
+  shape?: (number | string | null)[];
+}
+
+/** Where a tensor's elements are, without having read them. */
+export type TensorData =
+  | { where: 'raw'; offset: number; length: number }
+  | { where: 'typed'; field: number; offset: number; length: number; packed: true }
+  | { where: 'values'; values: number[] }
+  | { where: 'external'; location: string; offset: number; length?: number }
+  | { where: 'none' };
+
+export interface TensorRef {
+  name: string;
+  dataType: number;
+  dims: number[];
+  data: TensorData;
+}
+
+/** ONNX TensorProto.DataType codes and element sizes in bits. */
+export const DataType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
+  FLOAT8E4M3FN: 17,
+  FLOAT8E4M3FNUZ: 18,
+  FLOAT8E5M2: 19,
+  FLOAT8E5M2FNUZ: 20,
+  UINT4: 21,
+  INT4: 22,
+} as const;
+
+const BITS: Record<number, number> = {
+  1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64,
+  14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4,
+};
+
+const NAMES: Record<number, string> = Object.fromEntries(Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]));
+
+export function dataTypeBits(dt: number): number | undefined {
+  return BITS[dt];
+}
+
+export function dataTypeName(dt: number): string {
+  return NAMES[dt] ?? `type${dt}`;
+}
+
+/** Floating point and low-bit integer tensors are weights; int32/int64/bool tensors are indices and shape data. */
+export function isWeightType(dt: number): boolean {
+  return dt === DataType.FLOAT || dt === DataType.FLOAT16 || dt === DataType.BFLOAT16 || dt === DataType.DOUBLE ||
+    dt === DataType.INT8 || dt === DataType.UINT8 || dt === DataType.INT4 || dt === DataType.UINT4 || (dt >= 17 && dt <= 20);
+}
+
+export function isIntegerType(dt: number): boolean {
+  return dt === DataType.INT64 || dt === DataType.INT32 || dt === DataType.INT16 || dt === DataType.INT8 ||
+    dt === DataType.UINT8 || dt === DataType.UINT16 || dt === DataType.UINT32 || dt === DataType.UINT64 || dt === DataType.BOOL;
+}

@@ -1,0 +1,2 @@
+// Each module registers its op family with the registry when imported.
+import './constant';

@@ -1,0 +1,373 @@
+import { FormatError } from '../io/errors';
+import { Expr, product, sum } from '../symbolic/expr';
+import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
+import { dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
+import { lookupOp } from '../ops/registry';
+import type { NodeResult, OpContext, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
+
+/** Integer tensors up to this many elements are read for shape computations. */
+const MAX_STATIC_INTS = 4096;
+/** Float tensors this small (scales, scalars) are read; anything larger is a weight and never read. */
+const MAX_STATIC_FLOATS = 16;
+/** Function calls nested deeper than this are refused (a function calling itself). */
+const MAX_CALL_DEPTH = 16;
+
+export interface InferOptions {
+  /** Values for symbolic dims, by name. */
+  dims: ReadonlyMap<string, number>;
+  /** Replacement shapes for graph inputs: numbers or symbol names. */
+  inputShapes: ReadonlyMap<string, readonly (number | string)[]>;
+}
+
+export interface GraphRun {
+  nodes: NodeResult[];
+  inputs: ValueShape[];
+  outputs: ValueShape[];
+  /** Every weight-typed initializer or constant tensor in the file, read by a node or not. */
+  storedWeights: Map<string, WeightUse>;
+  warnings: string[];
+}
+
+export type ValueReader = (t: TensorRef) => number[];
+
+class InferenceFailure extends Error {}
+
+interface Scope {
+  values: Map<string, TensorValue>;
+  parent?: Scope;
+}
+
+function lookup(scope: Scope | undefined, name: string): TensorValue | undefined {
+  for (let s = scope; s; s = s.parent) {
+    const v = s.values.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Runs shape inference and costing over a model's main graph, in topological order, carrying
+ * statically known shape-tensor contents so Reshape/Slice targets resolve.
+ */
+export function inferModel(model: OnnxModel, readValues: ValueReader, options: InferOptions): GraphRun {
+  const engine = new Engine(model, readValues, options);
+  return engine.run();
+}
+
+class Engine {
+  private readonly storedWeights = new Map<string, WeightUse>();
+  private readonly warnings: string[] = [];
+  private readonly failedProducers = new Map<string, string>();
+
+  constructor(
+    private readonly model: OnnxModel,
+    private readonly readValues: ValueReader,
+    private readonly options: InferOptions,
+  ) {}
+
+  run(): GraphRun {
+    const g = this.model.graph;
+    const scope: Scope = { values: new Map() };
+    const inputs: ValueShape[] = [];
+    for (const [name, t] of g.initializers) scope.values.set(name, this.tensorValue(t, true));
+    for (const vi of g.inputs) {
+      // IR < 4 lists initializers among the inputs; those are weights, not model inputs.
+      if (g.initializers.has(vi.name)) continue;
+      const value = this.inputValue(vi);
+      scope.values.set(vi.name, value);
+      inputs.push({ name: vi.name, dtype: value.dtype, shape: value.shape });
+    }
+    for (const name of this.options.inputShapes.keys()) {
+      if (!inputs.some((i) => i.name === name)) {
+        throw new FormatError(`--input names "${name}", which is not an input of the model (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+      }
+    }
+    const nodes = this.runNodes(g, scope, 0);
+    const outputs = g.outputs.map((o) => this.describe(o.name, scope, g));
+    return { nodes, inputs, outputs, storedWeights: this.storedWeights, warnings: this.warnings };
+  }
+
+  private inputValue(vi: ValueInfo): TensorValue {
+    const override = this.options.inputShapes.get(vi.name);
+    const dims = override ?? vi.shape;
+    if (!dims) return { dtype: vi.elemType ?? 0 };
+    const shape = dims.map((d, axis) => {
+      if (typeof d === 'number') return Expr.of(d);
+      const name = d ?? `${vi.name}.${axis}`;
+      const bound = this.options.dims.get(name);
+      return bound === undefined ? Expr.sym(name) : Expr.of(bound);
+    });
+    return { dtype: vi.elemType ?? 0, shape };
+  }
+
+  /** A stored tensor as a value; small integer (and tiny float) contents are read for data propagation. */
+  private tensorValue(t: TensorRef, stored: boolean): TensorValue {
+    const shape = t.dims.map((d) => Expr.of(d));
+    const elements = t.dims.reduce((a, b) => a * b, 1);
+    if (stored && isWeightType(t.dataType) && t.dims.length > 0) {
+      this.storedWeights.set(t.name, { name: t.name, elements, bytes: Math.ceil((elements * (dataTypeBits(t.dataType) ?? 0)) / 8), dtype: t.dataType, buffer: false });
+    }
+    const v: TensorValue = { dtype: t.dataType, shape };
+    const small = isIntegerType(t.dataType) ? elements <= MAX_STATIC_INTS : elements <= MAX_STATIC_FLOATS;
+    if (small && t.data.where !== 'none') {
+      try {
+        const nums = this.readValues(t);
+        if (nums.length === elements) {
+          v.floats = nums;
+          if (nums.every(Number.isSafeInteger)) v.value = nums.map((n) => Expr.of(n));
+        }
+      } catch (e) {
+        this.warnings.push(`could not read constant "${t.name}": ${(e as Error).message}`);
+      }
+    }
+    return v;
+  }
+
+  private runNodes(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, depth: number, valueInfo?: Map<string, ValueInfo>): NodeResult[] {
+    const results: NodeResult[] = [];
+    for (const node of topologicalOrder(g.nodes, scope)) {
+      results.push(this.runNode(node, scope, depth, valueInfo ?? ('valueInfo' in g ? g.valueInfo : undefined)));
+    }
+    return results;
+  }
+
+  private runNode(node: OnnxNode, scope: Scope, depth: number, valueInfo: Map<string, ValueInfo> | undefined): NodeResult {
+    const notes: string[] = [];
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : lookup(scope, n)));
+    const result: NodeResult = {
+      name: node.name,
+      opType: node.opType,
+      domain: node.domain,
+      inputs: node.inputs.filter((n) => n !== '').map((n) => this.describe(n, scope)),
+      outputs: [],
+      weights: [],
+      notes,
+    };
+    const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
+    const def = fn ? undefined : lookupOp(node.domain, node.opType);
+    let outputs: (TensorValue | undefined)[] = [];
+    try {
+      if (fn) {
+        if (depth >= MAX_CALL_DEPTH) throw new InferenceFailure(`function calls nested more than ${MAX_CALL_DEPTH} deep`);
+        const run = this.callFunction(fn, node, inputs, depth);
+        outputs = run.outputs;
+        result.children = run.nodes;
+        if (run.unknown.length > 0) {
+          result.unknown = `function body has ops that cannot be costed: ${run.unknown.join('; ')}`;
+        } else {
+          result.macs = run.macs;
+          result.flops = run.flops;
+        }
+      } else if (!def) {
+        const where = node.domain ? `${node.domain}::${node.opType}` : node.opType;
+        throw new InferenceFailure(`no shape or cost rule for op ${where}`);
+      } else {
+        const ctx = this.context(node, inputs, scope, depth, notes, result);
+        const inferred = def.infer(ctx);
+        outputs = inferred;
+        const cost = def.cost(ctx, inferred);
+        result.macs = cost.macs;
+        result.flops = cost.flops;
+        if (cost.formula) result.formula = cost.formula;
+      }
+      const buffers = new Set(def?.bufferInputs ?? []);
+      node.inputs.forEach((name, i) => {
+        const w = name === '' ? undefined : this.storedWeights.get(name);
+        if (w) result.weights.push({ ...w, buffer: buffers.has(i) });
+      });
+    } catch (e) {
+      if (!(e instanceof InferenceFailure)) throw e;
+      result.unknown = e.message;
+      delete result.macs;
+      delete result.flops;
+      outputs = [];
+    }
+    node.outputs.forEach((name, i) => {
+      if (name === '') return;
+      let v = outputs[i];
+      let hinted = false;
+      if (!v || !v.shape) {
+        const hint = valueInfo?.get(name);
+        if (hint?.shape) {
+          v = this.inputValue(hint);
+          hinted = true;
+        }
+      }
+      if (v) scope.values.set(name, v);
+      else this.failedProducers.set(name, node.name || node.opType);
+      result.outputs.push({ name, dtype: v?.dtype ?? 0, shape: v?.shape, ...(hinted ? { hinted } : {}) });
+    });
+    if (node.opType === 'Constant' && !fn) this.registerConstantWeight(node, outputs[0]);
+    return result;
+  }
+
+  /** Weights stored as Constant nodes (paddle2onnx, tf2onnx) count like initializers. */
+  private registerConstantWeight(node: OnnxNode, v: TensorValue | undefined): void {
+    const name = node.outputs[0];
+    if (!v?.shape || v.shape.length === 0 || !isWeightType(v.dtype)) return;
+    const elements = product(v.shape).constant;
+    if (elements === undefined) return;
+    const w: WeightUse = { name, elements, bytes: Math.ceil((elements * (dataTypeBits(v.dtype) ?? 0)) / 8), dtype: v.dtype, buffer: false };
+    this.storedWeights.set(name, w);
+  }
+
+  private describe(name: string, scope: Scope, g?: OnnxGraph): ValueShape {
+    const v = lookup(scope, name);
+    if (v) return { name, dtype: v.dtype, shape: v.shape };
+    const hint = g?.valueInfo.get(name) ?? g?.outputs.find((o) => o.name === name);
+    return { name, dtype: hint?.elemType ?? 0 };
+  }
+
+  private callFunction(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): SubgraphRun {
+    // Functions see only their formal inputs, with `ref` attributes bound to the caller's.
+    const values = new Map<string, TensorValue>();
+    fn.inputs.forEach((formal, i) => {
+      const v = inputs[i];
+      if (v) values.set(formal, v);
+    });
+    const body = fn.nodes.map((n) => bindAttributes(n, node.attributes));
+    return this.subgraphRun({ nodes: body }, { values }, fn.outputs, depth + 1);
+  }
+
+  private subgraphRun(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, outputNames: string[], depth: number): SubgraphRun {
+    const nodes = this.runNodes(g, scope, depth);
+    const unknown = collectUnknown(nodes);
+    return {
+      outputs: outputNames.map((n) => lookup(scope, n)),
+      macs: sum(nodes.map((n) => n.macs ?? Expr.ZERO)),
+      flops: sum(nodes.map((n) => n.flops ?? Expr.ZERO)),
+      unknown,
+      nodes,
+    };
+  }
+
+  private context(node: OnnxNode, inputs: (TensorValue | undefined)[], scope: Scope, depth: number, notes: string[], result: NodeResult): OpContext {
+    const engine = this;
+    const attr = (name: string): Attribute | undefined => node.attributes.get(name);
+    const fail = (reason: string): never => {
+      throw new InferenceFailure(reason);
+    };
+    const opset = this.model.opsets.get(node.domain) ?? this.model.opsets.get('') ?? 1;
+    return {
+      node,
+      opset,
+      inputCount: node.inputs.length,
+      input: (i) => inputs[i],
+      shapeOf(i) {
+        const name = node.inputs[i];
+        if (name === undefined || name === '') return fail(`input ${i} is missing`);
+        const v = inputs[i];
+        if (v?.shape) return v.shape;
+        const producer = engine.failedProducers.get(name);
+        return fail(producer ? `shape of "${name}" unknown: its producer ${producer} could not be inferred` : `shape of "${name}" unknown`);
+      },
+      values: (i) => inputs[i]?.value,
+      floats: (i) => inputs[i]?.floats,
+      attrInt: ((name: string, fallback?: number) => {
+        const a = attr(name);
+        return a?.kind === 'int' ? a.value : fallback;
+      }) as OpContext['attrInt'],
+      attrInts: (name) => {
+        const a = attr(name);
+        return a?.kind === 'ints' ? a.value : undefined;
+      },
+      attrFloat: (name, fallback) => {
+        const a = attr(name);
+        return a?.kind === 'float' ? a.value : a?.kind === 'int' ? a.value : fallback;
+      },
+      attrFloats: (name) => {
+        const a = attr(name);
+        return a?.kind === 'floats' ? a.value : undefined;
+      },
+      attrString: ((name: string, fallback?: string) => {
+        const a = attr(name);
+        return a?.kind === 'string' ? a.value : fallback;
+      }) as OpContext['attrString'],
+      attrGraph: (name) => {
+        const a = attr(name);
+        return a?.kind === 'graph' ? a.value : undefined;
+      },
+      attrTensor: (name) => {
+        const a = attr(name);
+        return a?.kind === 'tensor' ? engine.tensorValue(a.value, false) : undefined;
+      },
+      runSubgraph(graph, bodyInputs) {
+        if (depth >= MAX_CALL_DEPTH) fail(`subgraphs nested more than ${MAX_CALL_DEPTH} deep`);
+        const values = new Map<string, TensorValue>();
+        for (const [name, t] of graph.initializers) values.set(name, engine.tensorValue(t, true));
+        graph.inputs.forEach((vi, i) => {
+          const v = bodyInputs[i] ?? (vi.shape || vi.elemType ? engine.inputValue(vi) : undefined);
+          if (v) values.set(vi.name, v);
+        });
+        const run = engine.subgraphRun(graph, { values, parent: scope }, graph.outputs.map((o) => o.name), depth + 1);
+        result.children = [...(result.children ?? []), ...run.nodes];
+        return run;
+      },
+      note: (text) => notes.push(text),
+      fail,
+    };
+  }
+}
+
+function collectUnknown(nodes: NodeResult[]): string[] {
+  return nodes.filter((n) => n.unknown !== undefined).map((n) => `${n.name || n.opType}: ${n.unknown}`);
+}
+
+function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxNode {
+  if (![...n.attributes.values()].some((a) => a.kind === 'ref')) return n;
+  const attributes = new Map<string, Attribute>();
+  for (const [k, a] of n.attributes) {
+    if (a.kind !== 'ref') attributes.set(k, a);
+    else {
+      const bound = callerAttrs.get(a.value);
+      if (bound) attributes.set(k, bound);
+    }
+  }
+  return { ...n, attributes };
+}
+
+/**
+ * Nodes in an order where producers come first. ONNX requires that order, but hand-edited and
+ * some converted graphs break it; a cycle is a malformed model.
+ */
+function topologicalOrder(nodes: OnnxNode[], scope: Scope): OnnxNode[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
+  let ordered = true;
+  const seen = new Set<string>();
+  for (const n of nodes) {
+    if (n.inputs.some((i) => i !== '' && !seen.has(i) && producer.has(i))) ordered = false;
+    n.outputs.forEach((o) => seen.add(o));
+    if (!ordered) break;
+  }
+  if (ordered) return nodes;
+  const state = new Uint8Array(nodes.length); // 0 new, 1 visiting, 2 done
+  const out: OnnxNode[] = [];
+  const visit = (root: number): void => {
+    // Iterative DFS: a 10,000-node chain must not overflow the stack.
+    const stack: [number, number][] = [[root, 0]];
+    state[root] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [i, next] = top;
+      const inputs = nodes[i].inputs;
+      if (next < inputs.length) {
+        top[1]++;
+        const name = inputs[next];
+        const p = producer.get(name);
+        if (p === undefined || p === i || (lookup(scope, name) && !producer.has(name))) continue;
+        if (state[p] === 1) throw new FormatError(`graph has a cycle through node "${nodes[p].name || nodes[p].opType}"`);
+        if (state[p] === 0) {
+          state[p] = 1;
+          stack.push([p, 0]);
+        }
+      } else {
+        state[i] = 2;
+        out.push(nodes[i]);
+        stack.pop();
+      }
+    }
+  };
+  nodes.forEach((_, i) => state[i] === 0 && visit(i));
+  return out;
+}

@@ -1,0 +1,337 @@
+/**
+ * Builds ONNX models in memory for tests and benches. Field numbers follow onnx.proto; repeated
+ * fields are packed exactly where onnx.proto says [packed = true] (tensor data), so the bytes look
+ * like what protobuf-C++ (PyTorch, onnx.save) writes.
+ */
+import { ProtoWriter } from './protobuf-writer';
+
+export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+
+export interface TensorSpec {
+  name: string;
+  /** Default FLOAT. */
+  dataType?: number;
+  dims: number[];
+  /** Small tensors: written to float_data / double_data / int64_data / int32_data per dtype, unless rawValues. */
+  values?: number[];
+  /** Write `values` little-endian into raw_data instead. */
+  rawValues?: boolean;
+  /** raw_data of this many zero bytes (weights nobody reads); streamed, never allocated whole. */
+  rawBytes?: number;
+  external?: { location: string; offset?: number; length?: number };
+}
+
+export interface ValueSpec {
+  name: string;
+  /** Default FLOAT. */
+  elemType?: number;
+  /** number = dim_value, string = dim_param, null = unknown dim; omitted = no shape at all. */
+  shape?: (number | string | null)[];
+}
+
+export type AttrValue =
+  | number
+  | { f: number }
+  | string
+  | number[]
+  | { floats: number[] }
+  | { strings: string[] }
+  | { tensor: TensorSpec }
+  | { graph: GraphSpec };
+
+export interface NodeSpec {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  domain?: string;
+  attrs?: Record<string, AttrValue>;
+}
+
+export interface GraphSpec {
+  name?: string;
+  nodes: NodeSpec[];
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  initializers?: TensorSpec[];
+  valueInfo?: ValueSpec[];
+}
+
+export interface FunctionSpec {
+  name: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes?: string[];
+  nodes: NodeSpec[];
+  /** Version of the default domain inside the function; defaults to the model's. */
+  opset?: number;
+}
+
+export interface ModelSpec {
+  graph: GraphSpec;
+  /** Default 17 for domain "". A model-local function's domain must be listed here too. */
+  opset?: number | { domain: string; version: number }[];
+  /** Default 8. */
+  irVersion?: number;
+  functions?: FunctionSpec[];
+  producerName?: string;
+}
+
+const DEFAULT_OPSET = 17;
+
+const enum AttrType {
+  FLOAT = 1,
+  INT = 2,
+  STRING = 3,
+  TENSOR = 4,
+  GRAPH = 5,
+  FLOATS = 6,
+  INTS = 7,
+  STRINGS = 8,
+}
+
+type RawPut = (view: DataView, offset: number, v: number) => void;
+
+const RAW_LAYOUT: Record<number, [size: number, put: RawPut]> = {
+  [DT.FLOAT]: [4, (d, o, v) => d.setFloat32(o, v, true)],
+  [DT.DOUBLE]: [8, (d, o, v) => d.setFloat64(o, v, true)],
+  [DT.INT64]: [8, (d, o, v) => d.setBigInt64(o, BigInt(v), true)],
+  [DT.INT32]: [4, (d, o, v) => d.setInt32(o, v, true)],
+  [DT.INT8]: [1, (d, o, v) => d.setInt8(o, v)],
+  [DT.UINT8]: [1, (d, o, v) => d.setUint8(o, v)],
+  [DT.BOOL]: [1, (d, o, v) => d.setUint8(o, v)],
+};
+
+function tensorProto(spec: TensorSpec): ProtoWriter {
+  const w = new ProtoWriter();
+  const dataType = spec.dataType ?? DT.FLOAT;
+  for (const d of spec.dims) w.int(1, d);
+  w.int(2, dataType);
+  if (spec.values) checkCount(spec, spec.values);
+  if (spec.values && !spec.rawValues) typedValues(w, spec.name, dataType, spec.values);
+  w.string(8, spec.name);
+  if (spec.values && spec.rawValues) w.bytes(9, rawValues(spec.name, dataType, spec.values));
+  if (spec.rawBytes !== undefined) w.zeros(9, spec.rawBytes);
+  if (spec.external) {
+    const { location, offset, length } = spec.external;
+    const entries: [string, string | number | undefined][] = [['location', location], ['offset', offset], ['length', length]];
+    for (const [key, value] of entries) {
+      if (value === undefined) continue;
+      const entry = new ProtoWriter();
+      entry.string(1, key);
+      entry.string(2, String(value));
+      w.message(13, entry);
+    }
+    w.int(14, 1); // DataLocation.EXTERNAL
+  }
+  return w;
+}
+
+function checkCount(spec: TensorSpec, values: number[]): void {
+  const count = spec.dims.reduce((a, b) => a * b, 1);
+  if (values.length !== count) throw new Error(`tensor ${spec.name}: ${values.length} values for dims [${spec.dims}]`);
+}
+
+function typedValues(w: ProtoWriter, name: string, dataType: number, values: number[]): void {
+  switch (dataType) {
+    case DT.FLOAT:
+      return w.packedFloats(4, values);
+    case DT.DOUBLE:
+      return w.packedDoubles(10, values);
+    case DT.INT64:
+      return w.packedVarints(7, values);
+    case DT.INT32:
+    case DT.INT8:
+    case DT.UINT8:
+    case DT.BOOL:
+      return w.packedVarints(5, values);
+    default:
+      throw new Error(`tensor ${name}: values of data type ${dataType} are not supported; use rawBytes`);
+  }
+}
+
+function rawValues(name: string, dataType: number, values: number[]): Uint8Array {
+  const layout = RAW_LAYOUT[dataType];
+  if (!layout) throw new Error(`tensor ${name}: raw values of data type ${dataType} are not supported; use rawBytes`);
+  const [size, put] = layout;
+  const out = new Uint8Array(values.length * size);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => put(view, i * size, v));
+  return out;
+}
+
+function valueInfoProto(spec: ValueSpec): ProtoWriter {
+  const tensorType = new ProtoWriter();
+  tensorType.int(1, spec.elemType ?? DT.FLOAT);
+  if (spec.shape) {
+    const shape = new ProtoWriter();
+    for (const d of spec.shape) {
+      const dim = new ProtoWriter();
+      if (typeof d === 'number') dim.int(1, d);
+      else if (typeof d === 'string') dim.string(2, d);
+      shape.message(1, dim);
+    }
+    tensorType.message(2, shape);
+  }
+  const type = new ProtoWriter();
+  type.message(1, tensorType);
+  const w = new ProtoWriter();
+  w.string(1, spec.name);
+  w.message(2, type);
+  return w;
+}
+
+function attributeProto(name: string, value: AttrValue): ProtoWriter {
+  const w = new ProtoWriter();
+  w.string(1, name);
+  let type: AttrType;
+  if (typeof value === 'number') {
+    w.int(3, value);
+    type = AttrType.INT;
+  } else if (typeof value === 'string') {
+    w.string(4, value);
+    type = AttrType.STRING;
+  } else if (Array.isArray(value)) {
+    for (const v of value) w.int(8, v);
+    type = AttrType.INTS;
+  } else if ('f' in value) {
+    w.float(2, value.f);
+    type = AttrType.FLOAT;
+  } else if ('floats' in value) {
+    for (const v of value.floats) w.float(7, v);
+    type = AttrType.FLOATS;
+  } else if ('strings' in value) {
+    for (const s of value.strings) w.string(9, s);
+    type = AttrType.STRINGS;
+  } else if ('tensor' in value) {
+    w.message(5, tensorProto(value.tensor));
+    type = AttrType.TENSOR;
+  } else {
+    w.message(6, graphProto(value.graph));
+    type = AttrType.GRAPH;
+  }
+  w.int(20, type);
+  return w;
+}
+
+function nodeProto(spec: NodeSpec): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const s of spec.inputs) w.string(1, s);
+  for (const s of spec.outputs) w.string(2, s);
+  if (spec.name !== undefined) w.string(3, spec.name);
+  w.string(4, spec.opType);
+  for (const [name, value] of Object.entries(spec.attrs ?? {})) w.message(5, attributeProto(name, value));
+  if (spec.domain !== undefined) w.string(7, spec.domain);
+  return w;
+}
+
+function graphProto(spec: GraphSpec): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const n of spec.nodes) w.message(1, nodeProto(n));
+  w.string(2, spec.name ?? 'main');
+  for (const t of spec.initializers ?? []) w.message(5, tensorProto(t));
+  for (const v of spec.inputs) w.message(11, valueInfoProto(v));
+  for (const v of spec.outputs) w.message(12, valueInfoProto(v));
+  for (const v of spec.valueInfo ?? []) w.message(13, valueInfoProto(v));
+  return w;
+}
+
+function opsetProto(domain: string, version: number): ProtoWriter {
+  const w = new ProtoWriter();
+  w.string(1, domain);
+  w.int(2, version);
+  return w;
+}
+
+function functionProto(spec: FunctionSpec, defaultOpset: number): ProtoWriter {
+  const w = new ProtoWriter();
+  w.string(1, spec.name);
+  for (const s of spec.inputs) w.string(4, s);
+  for (const s of spec.outputs) w.string(5, s);
+  for (const s of spec.attributes ?? []) w.string(6, s);
+  for (const n of spec.nodes) w.message(7, nodeProto(n));
+  w.message(9, opsetProto('', spec.opset ?? defaultOpset));
+  w.string(10, spec.domain);
+  return w;
+}
+
+function modelProto(spec: ModelSpec): ProtoWriter {
+  const opsets = typeof spec.opset === 'object' ? spec.opset : [{ domain: '', version: spec.opset ?? DEFAULT_OPSET }];
+  const defaultOpset = opsets.find((o) => o.domain === '')?.version ?? DEFAULT_OPSET;
+  const w = new ProtoWriter();
+  w.int(1, spec.irVersion ?? 8);
+  if (spec.producerName !== undefined) w.string(2, spec.producerName);
+  w.message(7, graphProto(spec.graph));
+  for (const o of opsets) w.message(8, opsetProto(o.domain, o.version));
+  for (const f of spec.functions ?? []) w.message(25, functionProto(f, defaultOpset));
+  return w;
+}
+
+export function encodeModel(spec: ModelSpec): Uint8Array {
+  return modelProto(spec).finish();
+}
+
+/** Streams the model to disk so rawBytes weights never exist in memory; returns bytes written. */
+export async function writeModelFile(path: string, spec: ModelSpec): Promise<number> {
+  return modelProto(spec).writeFile(path);
+}
+
+/** Byte span of the last length-delimited occurrence of `field` among a message's top-level fields. */
+function lastBytesField(msg: Uint8Array, field: number): { tagStart: number; bodyStart: number; end: number } {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
+      if (pos >= msg.length) throw new Error('truncated varint');
+      const b = msg[pos++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+    }
+  };
+  let found: { tagStart: number; bodyStart: number; end: number } | undefined;
+  while (pos < msg.length) {
+    const tagStart = pos;
+    const key = varint();
+    switch (key % 8) {
+      case 0:
+        varint();
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 2: {
+        const length = varint();
+        const bodyStart = pos;
+        pos += length;
+        if (Math.floor(key / 8) === field) found = { tagStart, bodyStart, end: pos };
+        break;
+      }
+      case 5:
+        pos += 4;
+        break;
+      default:
+        throw new Error(`unsupported wire type ${key % 8} at byte ${tagStart}`);
+    }
+  }
+  if (pos !== msg.length) throw new Error('truncated message');
+  if (!found) throw new Error(`no field ${field} in message`);
+  return found;
+}
+
+/**
+ * A copy of `model` whose main graph has extra outputs (name + elem_type, no shape). Only the
+ * graph's framing changes: repeated fields concatenate, so the new outputs are appended to the end
+ * of the graph's bytes and everything else is copied untouched.
+ */
+export function appendGraphOutputs(model: Uint8Array, outputs: { name: string; elemType: number }[]): Uint8Array {
+  const span = lastBytesField(model, 7);
+  const graph = new ProtoWriter();
+  graph.raw(model.subarray(span.bodyStart, span.end));
+  for (const o of outputs) graph.message(12, valueInfoProto(o));
+  const w = new ProtoWriter();
+  w.raw(model.subarray(0, span.tagStart));
+  w.message(7, graph);
+  w.raw(model.subarray(span.end));
+  return w.finish();
+}
