@@ -2,7 +2,7 @@ import type { ByteSource, ModelHost } from '../io/byte-source';
 import type { Report } from '../profile/report';
 
 export interface ProfileOptions {
-  /** Replacement shapes for inputs by name: numbers or symbol names. */
+  /** Replacement shapes for inputs by name (numbers or symbol names); the name '' means the model's only input. */
   inputShapes?: Record<string, (number | string)[]>;
   /** Values for symbolic dims by name (`batch=1`). */
   dims?: Record<string, number>;

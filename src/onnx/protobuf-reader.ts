@@ -153,9 +153,11 @@ export class ProtoReader {
       case WireType.Fixed64:
         this.advance(8);
         return;
-      case WireType.Bytes:
-        this.pos += this.length();
+      case WireType.Bytes: {
+        const n = this.length();
+        this.pos += n;
         return;
+      }
       case WireType.Fixed32:
         this.advance(4);
         return;

@@ -78,7 +78,10 @@ class Engine {
       inputs.push({ name: vi.name, dtype: value.dtype, shape: value.shape });
     }
     for (const name of this.options.inputShapes.keys()) {
-      if (!inputs.some((i) => i.name === name)) {
+      if (name === '' && inputs.length !== 1) {
+        throw new FormatError(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): name the one to reshape, as name=DIMS`);
+      }
+      if (name !== '' && !inputs.some((i) => i.name === name)) {
         throw new FormatError(`--input names "${name}", which is not an input of the model (inputs: ${inputs.map((i) => i.name).join(', ')})`);
       }
     }
@@ -88,7 +91,8 @@ class Engine {
   }
 
   private inputValue(vi: ValueInfo): TensorValue {
-    const override = this.options.inputShapes.get(vi.name);
+    // '' names the only input, for `--input 8x3x224x224` on single-input models.
+    const override = this.options.inputShapes.get(vi.name) ?? (this.model.graph.inputs.includes(vi) ? this.options.inputShapes.get('') : undefined);
     const dims = override ?? vi.shape;
     if (!dims) return { dtype: vi.elemType ?? 0 };
     const shape = dims.map((d, axis) => {
@@ -166,15 +170,14 @@ class Engine {
         const inferred = def.infer(ctx);
         outputs = inferred;
         const cost = def.cost(ctx, inferred);
-        result.macs = cost.macs;
-        result.flops = cost.flops;
-        if (cost.formula) result.formula = cost.formula;
+        if (cost.unknown !== undefined) {
+          result.unknown = cost.unknown;
+        } else {
+          result.macs = cost.macs;
+          result.flops = cost.flops;
+          if (cost.formula) result.formula = cost.formula;
+        }
       }
-      const buffers = new Set(def?.bufferInputs ?? []);
-      node.inputs.forEach((name, i) => {
-        const w = name === '' ? undefined : this.storedWeights.get(name);
-        if (w) result.weights.push({ ...w, buffer: buffers.has(i) });
-      });
     } catch (e) {
       if (!(e instanceof InferenceFailure)) throw e;
       result.unknown = e.message;
@@ -182,6 +185,12 @@ class Engine {
       delete result.flops;
       outputs = [];
     }
+    // A node reads its weights whether or not we could cost it: they still count.
+    const buffers = new Set(def?.bufferInputs ?? []);
+    node.inputs.forEach((name, i) => {
+      const w = name === '' ? undefined : this.storedWeights.get(name);
+      if (w) result.weights.push({ ...w, buffer: buffers.has(i) });
+    });
     node.outputs.forEach((name, i) => {
       if (name === '') return;
       let v = outputs[i];

@@ -72,6 +72,17 @@ export interface Report {
   unusedWeights: { name: string; elements: number }[];
   layers: LayerRow[];
   warnings: string[];
+  /** Set when the profile was asked for other input shapes than the file's own. */
+  comparison?: Comparison;
+}
+
+/** The same model under the file's own input shapes: what changing batch or resolution did. */
+export interface Comparison {
+  baselineInputs: ValueShape[];
+  params: number;
+  macs: Expr;
+  flops: Expr;
+  peakActivationBytes: Expr;
 }
 
 export interface ReportMeta {
@@ -298,4 +309,15 @@ function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
 function dedupe(vs: ValueShape[]): ValueShape[] {
   const seen = new Set<string>();
   return vs.filter((v) => !seen.has(v.name) && seen.add(v.name));
+}
+
+/** Captures the figures of the file's own shapes, for the "what changing the input did" line. */
+export function compareWithBaseline(baseline: Report): Comparison {
+  return {
+    baselineInputs: baseline.inputs,
+    params: baseline.totals.params,
+    macs: baseline.totals.macs,
+    flops: baseline.totals.flops,
+    peakActivationBytes: baseline.totals.peakActivationBytes,
+  };
 }

@@ -1,0 +1,21 @@
+import type { Report } from '../profile/report';
+import { COLUMNS } from './columns';
+import { visibleRows } from './rows';
+
+/**
+ * RFC 4180 cells. A cell that a spreadsheet would run as a formula (= + - @ first) gets a leading
+ * apostrophe: layer names come from model files.
+ */
+function cell(s: string): string {
+  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function toCsv(report: Report, depth = Infinity): string {
+  const header = ['depth', ...COLUMNS.map((c) => c.header)];
+  const lines = [header.map(cell).join(',')];
+  for (const r of visibleRows(report, depth)) {
+    lines.push([String(r.depth), ...COLUMNS.map((c) => c.exact(r, report))].map(cell).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
