@@ -71,6 +71,29 @@ test('weights are never read: a model with 64 MB of inline raw_data loads readin
   fs.rmSync(dir, { recursive: true });
 });
 
+test('files over 2 GB profile: positions and lengths beyond 2^31 are exact', async () => {
+  const dir = tmpdir();
+  const file = path.join(dir, 'huge.onnx');
+  // 2.3 GB of inline weights (a sparse file: no disk, no time); the graph's outputs come after them.
+  const n = 24_000;
+  await writeModelFile(file, {
+    graph: {
+      nodes: [{ opType: 'Constant', inputs: [], outputs: ['y'], attrs: { value: { tensor: { name: 'c', dataType: DT.INT64, dims: [1], values: [7] } } } }],
+      inputs: [],
+      outputs: [{ name: 'y', elemType: DT.INT64, shape: [1] }],
+      initializers: [{ name: 'w', dims: [n, n], rawBytes: n * n * 4 }],
+    },
+  });
+  const src = FileSource.open(file);
+  assert.ok(src.size > 2 ** 31);
+  const report = profileModel(file, src, new FolderHost(file));
+  assert.equal(report.totals.storedParams, n * n);
+  assert.equal(report.totals.nodes, 1);
+  assert.ok(src.bytesRead < 1 << 20, `read ${src.bytesRead} bytes`);
+  src.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('empty, text, zip, pickle, GGUF and safetensors files get a one-line reason', () => {
   assertBadModel(new Uint8Array(0), /empty file/);
   assertBadModel(new TextEncoder().encode('hello, this is not a model\n'), /.+/);

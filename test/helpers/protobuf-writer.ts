@@ -12,7 +12,6 @@ type Part = Uint8Array | number;
 
 /** Chunks at least this long are referenced rather than copied when embedded. */
 const REFERENCE_AT = 4096;
-const ZERO_CHUNK = 64 << 20;
 const MAX_U64 = (1n << 64n) - 1n;
 const MIN_I64 = -(1n << 63n);
 const utf8 = new TextEncoder();
@@ -171,21 +170,23 @@ export class ProtoWriter {
   }
 
   /** Streams the message to a file, writing zero runs from one reused chunk; returns bytes written. */
+  /**
+   * Writes the message to disk. Zero runs (rawBytes weights) become holes in a sparse file, so a
+   * 2 GB+ test model costs neither time nor disk; they still read back as zeros.
+   */
   async writeFile(path: string): Promise<number> {
     const file = await open(path, 'w');
-    const writeAll = async (bytes: Uint8Array): Promise<void> => {
-      for (let at = 0; at < bytes.length; ) at += (await file.write(bytes, at)).bytesWritten;
-    };
+    let position = 0;
     try {
-      let zeros = new Uint8Array(0);
       for (const part of [...this.parts, this.buf.subarray(0, this.pos)]) {
-        if (typeof part !== 'number') {
-          await writeAll(part);
+        if (typeof part === 'number') {
+          position += part;
           continue;
         }
-        if (zeros.length < Math.min(part, ZERO_CHUNK)) zeros = new Uint8Array(Math.min(part, ZERO_CHUNK));
-        for (let left = part; left > 0; left -= zeros.length) await writeAll(zeros.subarray(0, Math.min(left, zeros.length)));
+        for (let at = 0; at < part.length; ) at += (await file.write(part, at, part.length - at, position + at)).bytesWritten;
+        position += part.length;
       }
+      await file.truncate(position);
     } finally {
       await file.close();
     }
