@@ -19,6 +19,12 @@ export interface Cost {
   flops: Expr;
   /** How the MACs (or FLOPs when there are no MACs) were derived, for hovers: `3·3·512 · 512·14·14`. */
   formula?: string;
+  /**
+   * Set when the outputs are known but the cost is not (a control-flow body holding ops that
+   * cannot be costed): the node shows as unknown with this reason and macs/flops are ignored,
+   * while its outputs still flow on.
+   */
+  unknown?: string;
 }
 
 /** Cost of a subgraph run by a control-flow node, with its own node results. */
@@ -100,11 +106,17 @@ export interface ValueShape {
   hinted?: boolean;
 }
 
+export type WeightRole = 'param' | 'buffer' | 'constant';
+
 export interface WeightUse {
   name: string;
   elements: number;
   bytes: number;
   dtype: number;
-  /** Running statistics and other state: reported, not counted as parameters. */
-  buffer: boolean;
+  /**
+   * `param`: a learned parameter. `buffer`: running statistics and other state. `constant`: a
+   * tensor an exporter made (fills, masks) in a file whose weights are initializers. Only
+   * `param` counts as parameters; the others are reported apart.
+   */
+  role: WeightRole;
 }

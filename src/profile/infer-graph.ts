@@ -65,8 +65,11 @@ class Engine {
     private readonly options: InferOptions,
   ) {}
 
+  private constantsAreWeights = true;
+
   run(): GraphRun {
     const g = this.model.graph;
+    this.constantsAreWeights = ![...g.initializers.values()].some((t) => isWeightType(t.dataType) && t.dims.length > 0);
     const scope: Scope = { values: new Map() };
     const inputs: ValueShape[] = [];
     for (const [name, t] of g.initializers) scope.values.set(name, this.tensorValue(t, true));
@@ -109,7 +112,7 @@ class Engine {
     const shape = t.dims.map((d) => Expr.of(d));
     const elements = t.dims.reduce((a, b) => a * b, 1);
     if (stored && isWeightType(t.dataType) && t.dims.length > 0) {
-      this.storedWeights.set(t.name, { name: t.name, elements, bytes: Math.ceil((elements * (dataTypeBits(t.dataType) ?? 0)) / 8), dtype: t.dataType, buffer: false });
+      this.storedWeights.set(t.name, { name: t.name, elements, bytes: Math.ceil((elements * (dataTypeBits(t.dataType) ?? 0)) / 8), dtype: t.dataType, role: 'param' });
     }
     const v: TensorValue = { dtype: t.dataType, shape };
     const small = isIntegerType(t.dataType) ? elements <= MAX_STATIC_INTS : elements <= MAX_STATIC_FLOATS;
@@ -189,7 +192,7 @@ class Engine {
     const buffers = new Set(def?.bufferInputs ?? []);
     node.inputs.forEach((name, i) => {
       const w = name === '' ? undefined : this.storedWeights.get(name);
-      if (w) result.weights.push({ ...w, buffer: buffers.has(i) });
+      if (w) result.weights.push(buffers.has(i) ? { ...w, role: 'buffer' } : w);
     });
     node.outputs.forEach((name, i) => {
       if (name === '') return;
@@ -210,13 +213,17 @@ class Engine {
     return result;
   }
 
-  /** Weights stored as Constant nodes (paddle2onnx, tf2onnx) count like initializers. */
+  /**
+   * Weights stored as Constant nodes (paddle2onnx, tf2onnx) count like initializers. In a file
+   * whose weights are initializers, Constant tensors are the exporter's own (GroupNorm's unit
+   * scales, masks): reported as constants, not parameters, which is what the framework counts.
+   */
   private registerConstantWeight(node: OnnxNode, v: TensorValue | undefined): void {
     const name = node.outputs[0];
     if (!v?.shape || v.shape.length === 0 || !isWeightType(v.dtype)) return;
     const elements = product(v.shape).constant;
     if (elements === undefined) return;
-    const w: WeightUse = { name, elements, bytes: Math.ceil((elements * (dataTypeBits(v.dtype) ?? 0)) / 8), dtype: v.dtype, buffer: false };
+    const w: WeightUse = { name, elements, bytes: Math.ceil((elements * (dataTypeBits(v.dtype) ?? 0)) / 8), dtype: v.dtype, role: this.constantsAreWeights ? 'param' : 'constant' };
     this.storedWeights.set(name, w);
   }
 

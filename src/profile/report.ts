@@ -45,6 +45,8 @@ export interface Totals {
   sharedParams: number;
   /** Elements of running statistics and other non-learned state. */
   buffers: number;
+  /** Elements of exporter-made constant tensors (in files whose weights are initializers). */
+  constants: number;
   macs: Expr;
   flops: Expr;
   /** Sum of every node's output bytes. */
@@ -104,15 +106,16 @@ export function buildReport(run: GraphRun, meta: ReportMeta, warnings: string[] 
   });
   const sharedNames = new Set([...users].filter(([, u]) => u.size > 1).map(([n]) => n));
   const used = uniqueWeights(all);
-  const bufferNames = new Set(used.filter((w) => w.buffer).map((w) => w.name));
-  const params = used.filter((w) => !w.buffer);
-  const stored = [...run.storedWeights.values()].filter((w) => !bufferNames.has(w.name));
+  const notParams = new Set(used.filter((w) => w.role !== 'param').map((w) => w.name));
+  const params = used.filter((w) => w.role === 'param');
+  const stored = [...run.storedWeights.values()].filter((w) => w.role === 'param' && !notParams.has(w.name));
   const layers = buildLayerTree(run.nodes, sharedNames);
   const totals: Totals = {
     params: sumOf(params, (w) => w.elements),
     storedParams: sumOf(stored, (w) => w.elements),
     sharedParams: sumOf(params.filter((w) => sharedNames.has(w.name)), (w) => w.elements),
-    buffers: sumOf(used.filter((w) => w.buffer), (w) => w.elements),
+    buffers: sumOf(used.filter((w) => w.role === 'buffer'), (w) => w.elements),
+    constants: sumOf(used.filter((w) => w.role === 'constant'), (w) => w.elements),
     macs: sum(all.map((n) => n.macs ?? Expr.ZERO)),
     flops: sum(all.map((n) => n.flops ?? Expr.ZERO)),
     activationBytes: sum(run.nodes.map(outputBytes)),
@@ -245,7 +248,7 @@ function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
     for (const v of n.inputs) consumers.set(v.name, (consumers.get(v.name) ?? 0) + 1);
   }
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
-    const own = n.weights.filter((w) => !w.buffer);
+    const own = n.weights.filter((w) => w.role === 'param');
     const inner = leaves([n]);
     const weightNames = new Set(n.weights.map((w) => w.name));
     return {
@@ -273,7 +276,7 @@ function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
   const groupRow = (g: Group, depth: number): LayerRow => {
     const children = g.items.map((it) => ('groups' in it ? groupRow(it, depth + 1) : nodeRow(it, paths.get(it)!, depth + 1)));
     const members = collectNodes(g);
-    const weights = uniqueWeights(flatten(members)).filter((w) => !w.buffer);
+    const weights = uniqueWeights(flatten(members)).filter((w) => w.role === 'param');
     const producedInside = new Set(members.flatMap((n) => n.outputs.map((o) => o.name)));
     const consumedInside = new Map<string, number>();
     for (const n of members) for (const v of n.inputs) consumedInside.set(v.name, (consumedInside.get(v.name) ?? 0) + 1);

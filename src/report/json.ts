@@ -63,6 +63,7 @@ export function toJson(report: Report, depth = Infinity): string {
     storedParams: report.totals.storedParams,
     sharedParams: report.totals.sharedParams,
     buffers: report.totals.buffers,
+    constants: report.totals.constants,
   };
   putQuantity(totals, 'macs', report.totals.macs);
   putQuantity(totals, 'flops', report.totals.flops);

@@ -35,6 +35,7 @@ export function totalsLines(report: Report): string[] {
   if (t.storedParams !== t.params) extras.push(`${formatExact(t.storedParams)} stored in the file`);
   if (t.sharedParams) extras.push(`${formatExact(t.sharedParams)} shared by several layers, counted once`);
   if (t.buffers) extras.push(`plus ${formatExact(t.buffers)} buffer elements (running statistics), not parameters`);
+  if (t.constants) extras.push(`plus ${formatExact(t.constants)} elements of exporter-made constants, not parameters`);
   out.push(extras.length ? `${params}; ${extras.join('; ')}` : params);
   out.push(`MACs:         ${formatQuantity(t.macs)}${exactSuffix(t.macs)}`);
   out.push(`FLOPs:        ${formatQuantity(t.flops)}${exactSuffix(t.flops)}`);
