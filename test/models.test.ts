@@ -101,6 +101,15 @@ test('ops zoo: every op costed, MACs match the hooks plus einsum', () => {
   assert.equal(r.totals.params, f.params);
 });
 
+test('control flow: If costs its larger branch, Loops their body × trips, each counted once', () => {
+  const cf = facts.control_flow.controlFlowMacs;
+  const r = profileFixture('control_flow');
+  // If: unknown condition → the else branch; Loop: 5 × body; Loop over x.shape[0]: rows × body.
+  assert.equal(r.totals.macs.toString(), `${cf.dynLoopBody}·rows^2 + ${cf.elseBranch + cf.constLoopTripCount * cf.constLoopBody}·rows`);
+  const one = profileFixture('control_flow', { dims: { rows: 1 } });
+  assert.equal(num(one.totals.macs), cf.elseBranch + cf.constLoopTripCount * cf.constLoopBody + cf.dynLoopBody);
+});
+
 const ORT_CASES: [string, Record<string, number[]>][] = [
   ['resnet18', {}],
   ['resnet18_bn', {}],

@@ -11,7 +11,8 @@ export const enum WireType {
   Fixed32 = 5,
 }
 
-const WINDOW = 1 << 16;
+const MIN_WINDOW = 1 << 10;
+const MAX_WINDOW = 1 << 20;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
@@ -21,6 +22,7 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 export class ProtoReader {
   private buf: Uint8Array = new Uint8Array(0);
   private bufStart = 0;
+  private window = MIN_WINDOW;
 
   constructor(
     readonly source: ByteSource,
@@ -40,11 +42,19 @@ export class ProtoReader {
 
   private byteAt(p: number): number {
     if (p >= this.end) throw new FormatError(`truncated: field runs past byte ${this.end}`);
-    if (p < this.bufStart || p >= this.bufStart + this.buf.length) {
-      this.bufStart = p;
-      this.buf = this.source.read(p, Math.min(WINDOW, this.end - p));
-    }
+    if (p < this.bufStart || p >= this.bufStart + this.buf.length) this.fill(p, 1);
     return this.buf[p - this.bufStart];
+  }
+
+  /**
+   * Moves the window to cover [p, p + n). Windows grow while reading runs on and shrink after a
+   * jump (a skipped tensor), so skipping many tensors reads only their small headers.
+   */
+  private fill(p: number, n: number): void {
+    this.window = p === this.bufStart + this.buf.length ? Math.min(this.window * 4, MAX_WINDOW) : MIN_WINDOW;
+    const size = Math.min(Math.max(this.window, n), this.end - p);
+    this.bufStart = p;
+    this.buf = this.source.read(p, size);
   }
 
   /** Reads a varint as a JS number; values beyond 2^53 lose precision, which no length or dim reaches honestly. */
@@ -87,9 +97,11 @@ export class ProtoReader {
 
   bytes(): Uint8Array {
     const n = this.length();
-    const out = this.source.read(this.pos, n);
+    const p = this.pos;
     this.pos += n;
-    return out;
+    if (n > MAX_WINDOW) return this.source.read(p, n);
+    if (p < this.bufStart || p + n > this.bufStart + this.buf.length) this.fill(p, n);
+    return this.buf.subarray(p - this.bufStart, p - this.bufStart + n);
   }
 
   string(): string {
@@ -102,6 +114,7 @@ export class ProtoReader {
     const sub = new ProtoReader(this.source, this.pos, this.pos + n);
     sub.buf = this.buf;
     sub.bufStart = this.bufStart;
+    sub.window = this.window;
     this.pos += n;
     return sub;
   }

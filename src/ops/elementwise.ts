@@ -91,7 +91,7 @@ const logical = (f: (a: boolean, b: boolean) => boolean): Family => {
 
 /** Bitwise ops on 64-bit two's-complement integers. */
 const bitwise = (f: (a: bigint, b: bigint) => bigint): Family => {
-  const num: NumFn = ([a, b], _ctx, isInt) => (isInt ? Number(BigInt.asIntN(64, f(BigInt(a), BigInt(b)))) : undefined);
+  const num: NumFn = ([a, b], _ctx, isInt) => (isInt && Number.isInteger(a) && Number.isInteger(b) ? Number(BigInt.asIntN(64, f(BigInt(a), BigInt(b)))) : undefined);
   return { arity: 2, flops: () => 1, expr: constOnly(num), num };
 };
 
@@ -104,6 +104,7 @@ const mod: NumFn = ([a, b], ctx) => {
 };
 
 const bitShift: NumFn = ([a, b], ctx) => {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || b < 0 || b >= 64) return undefined;
   const left = ctx.attrString('direction', '') === 'LEFT';
   const shifted = left ? BigInt(a) << BigInt(b) : BigInt(a) >> BigInt(b);
   return Number(BigInt.asUintN(64, shifted));
@@ -154,7 +155,7 @@ const FAMILIES: Record<string, Family> = {
   BitwiseNot: {
     arity: 1,
     flops: () => 1,
-    expr: constOnly(([a], _ctx, isInt) => (isInt ? Number(BigInt.asIntN(64, ~BigInt(a))) : undefined)),
+    expr: constOnly(([a], _ctx, isInt) => (isInt && Number.isInteger(a) ? Number(BigInt.asIntN(64, ~BigInt(a))) : undefined)),
   },
   IsNaN: { arity: 1, bool: true, flops: () => 1, num: ([a]) => truth(Number.isNaN(a)) },
   IsInf: {

@@ -1,4 +1,5 @@
-import { Expr, product } from '../symbolic/expr';
+import { Expr } from '../symbolic/expr';
+import { elementCount } from '../profile/bytes';
 import type { Cost, OpContext, TensorValue } from './types';
 
 export const ZERO_COST: Cost = { macs: Expr.ZERO, flops: Expr.ZERO };
@@ -9,7 +10,7 @@ export function noArithmetic(): Cost {
 }
 
 export function numel(shape: readonly Expr[]): Expr {
-  return product(shape);
+  return elementCount(shape);
 }
 
 /** A negative axis counts from the end, as ONNX allows. */

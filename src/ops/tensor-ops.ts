@@ -118,7 +118,7 @@ function stridesOf(shape: readonly number[]): number[] {
  */
 export function indexMap(outShape: readonly number[], at: (idx: number[]) => number): number[] | undefined {
   const total = outShape.reduce((a, b) => a * b, 1);
-  if (total > MAX_VALUE_ELEMENTS) return undefined;
+  if (outShape.some((d) => d < 0) || total > MAX_VALUE_ELEMENTS) return undefined;
   const out = new Array<number>(total);
   const idx = new Array<number>(outShape.length).fill(0);
   for (let n = 0; n < total; n++) {
@@ -164,11 +164,17 @@ export function perElement(shape: readonly Expr[], flopsPerElement: number): Cos
 
 const inputElementsCost = (ctx: OpContext): Cost => perElement(ctx.shapeOf(0), 1);
 
-/** Axes of Squeeze/Unsqueeze/Reduce style ops: an attribute before `inputSince`, an input from then on. */
-function axesArg(ctx: OpContext, inputSince: number, inputIndex = 1): number[] | undefined {
-  if (ctx.opset < inputSince) return ctx.attrInts('axes');
-  if (!ctx.input(inputIndex)) return undefined;
-  const axes = constInts(ctx, inputIndex);
+/** Shape-valued inputs (Expand, ConstantOfShape targets) with a negative constant are invalid. */
+function failOnNegative(ctx: OpContext, dims: readonly Expr[]): void {
+  const bad = dims.find((d) => (d.constant ?? 0) < 0);
+  if (bad) ctx.fail(`target shape has the negative dim ${bad}`);
+}
+
+/** Axes of Squeeze/Unsqueeze: an attribute before opset 13, the second input from then on. */
+function axesArg(ctx: OpContext): number[] | undefined {
+  if (ctx.opset < 13) return ctx.attrInts('axes');
+  if (!ctx.input(1)) return undefined;
+  const axes = constInts(ctx, 1);
   if (!axes) ctx.fail('axes input is not a known constant');
   return axes;
 }
@@ -286,7 +292,7 @@ defineOps(['Flatten'], {
 defineOps(['Squeeze'], {
   infer(ctx: OpContext) {
     const shape = ctx.shapeOf(0);
-    const axes = axesArg(ctx, 13);
+    const axes = axesArg(ctx);
     let drop: Set<number>;
     if (axes) {
       drop = new Set(axes.map((a) => normalizeAxis(ctx, a, shape.length)));
@@ -307,7 +313,7 @@ defineOps(['Squeeze'], {
 defineOps(['Unsqueeze'], {
   infer(ctx: OpContext) {
     const shape = ctx.shapeOf(0);
-    const axes = axesArg(ctx, 13);
+    const axes = axesArg(ctx);
     if (!axes) ctx.fail('Unsqueeze needs axes');
     const rank = shape.length + axes.length;
     const at = new Set(axes.map((a) => normalizeAxis(ctx, a, rank)));
@@ -371,15 +377,11 @@ defineOps(['Concat'], {
     const consts = shapes.map(constShape);
     if (consts.some((s) => !s)) return [result];
     const outer = consts[0]!.slice(0, axis).reduce((a, b) => a * b, 1);
+    const blocks = consts.map((c) => c!.slice(axis).reduce((a, b) => a * b, 1));
     const joined = <T>(all: (T[] | undefined)[]): T[] | undefined => {
       if (all.some((v) => !v)) return undefined;
       const res: T[] = [];
-      for (let o = 0; o < outer; o++) {
-        all.forEach((v, j) => {
-          const block = consts[j]!.slice(axis).reduce((a, b) => a * b, 1);
-          res.push(...v!.slice(o * block, (o + 1) * block));
-        });
-      }
+      for (let o = 0; o < outer; o++) all.forEach((v, j) => res.push(...v!.slice(o * blocks[j], (o + 1) * blocks[j])));
       return res;
     };
     return [withContents(result, joined(present.map((i) => ctx.values(i))), joined(present.map((i) => ctx.floats(i))))];
@@ -616,6 +618,7 @@ defineOps(['Expand'], {
     const shape = ctx.shapeOf(0);
     const target = intsOf(ctx, 1);
     if (!target) ctx.fail('target shape is not statically known');
+    failOnNegative(ctx, target);
     const outShape = broadcast(ctx, [shape, target]);
     const out: TensorValue = { dtype: inputDtype(ctx), shape: outShape };
     const s = constShape(shape);
@@ -650,6 +653,7 @@ defineOps(['ConstantOfShape'], {
   infer(ctx: OpContext) {
     const dims = intsOf(ctx, 0);
     if (!dims) ctx.fail('the shape input is not statically known');
+    failOnNegative(ctx, dims);
     const fill = ctx.attrTensor('value');
     const out: TensorValue = { dtype: fill?.dtype ?? DataType.FLOAT, shape: dims };
     const count = numel(dims).constant;
@@ -668,6 +672,7 @@ defineOps(['Range'], {
       const [start, limit, delta] = f.map((x) => x![0]);
       if (delta === 0) ctx.fail('Range delta is 0');
       const n = Math.max(Math.ceil((limit - start) / delta), 0);
+      if (!Number.isSafeInteger(n)) ctx.fail(`Range of ${start} to ${limit} by ${delta} has no finite length`);
       const out: TensorValue = { dtype, shape: [Expr.of(n)] };
       if (n <= MAX_VALUE_ELEMENTS) withContents(out, undefined, Array.from({ length: n }, (_, i) => start + i * delta));
       return [out];
@@ -851,7 +856,7 @@ defineOps(['OneHot'], {
   infer(ctx: OpContext) {
     const indices = ctx.shapeOf(0);
     const f = ctx.floats(1);
-    const depth = f && f.length === 1 ? Expr.of(Math.trunc(f[0])) : scalarInt(ctx, 1);
+    const depth = f && f.length === 1 && Number.isFinite(f[0]) ? Expr.of(Math.trunc(f[0])) : scalarInt(ctx, 1);
     if (!depth) ctx.fail('depth is not statically known');
     const rank = indices.length + 1;
     const axis = normalizeAxis(ctx, ctx.attrInt('axis', -1), rank);

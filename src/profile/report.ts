@@ -116,8 +116,8 @@ export function buildReport(run: GraphRun, meta: ReportMeta, warnings: string[] 
     sharedParams: sumOf(params.filter((w) => sharedNames.has(w.name)), (w) => w.elements),
     buffers: sumOf(used.filter((w) => w.role === 'buffer'), (w) => w.elements),
     constants: sumOf(used.filter((w) => w.role === 'constant'), (w) => w.elements),
-    macs: sum(all.map((n) => n.macs ?? Expr.ZERO)),
-    flops: sum(all.map((n) => n.flops ?? Expr.ZERO)),
+    macs: sum(run.nodes.map((n) => ownOrBodyCost(n, 'macs'))),
+    flops: sum(run.nodes.map((n) => ownOrBodyCost(n, 'flops'))),
     activationBytes: sum(run.nodes.map(outputBytes)),
     peakActivationBytes: peakLiveBytes(run),
     weightBytes: sumOf(used, (w) => w.bytes),
@@ -157,7 +157,15 @@ function flatten(nodes: NodeResult[]): NodeResult[] {
   return out;
 }
 
-/** Costs are summed over leaves only: a parent's cost already includes its body's. */
+/**
+ * A node's cost: its own when known (a Loop's already holds its body × trips), else what its
+ * body's leaves add up to, so an uncostable parent still shows the part that is known.
+ */
+function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
+  return n[key] ?? sum(leaves([n]).map((c) => c[key] ?? Expr.ZERO));
+}
+
+/** The nodes with no body of their own. */
 function leaves(nodes: NodeResult[]): NodeResult[] {
   return flatten(nodes).filter((n) => !n.children?.length);
 }
@@ -204,18 +212,31 @@ function peakLiveBytes(run: GraphRun): Expr {
   run.nodes.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v.name, i)));
   for (const o of run.outputs) lastUse.set(o.name, Infinity);
   const live = new Map<string, Expr>();
-  for (const input of run.inputs) live.set(input.name, valueBytes(input));
-  const reference = (e: Expr): number => e.substitute(new Map(e.symbols().map((s) => [s, 1024]))).constant ?? 0;
-  let peak = sum(live.values());
+  let now = Expr.ZERO;
+  const allocate = (v: ValueShape): void => {
+    const b = valueBytes(v);
+    live.set(v.name, b);
+    now = now.add(b);
+  };
+  const free = (name: string): void => {
+    now = now.sub(live.get(name) ?? Expr.ZERO);
+    live.delete(name);
+  };
+  run.inputs.forEach(allocate);
+  let peak = now;
+  let peakSize = now.approximate(REFERENCE_DIM);
   run.nodes.forEach((n, i) => {
-    for (const o of n.outputs) live.set(o.name, valueBytes(o));
-    const now = sum(live.values());
-    if (reference(now) > reference(peak)) peak = now;
-    for (const v of n.inputs) if (lastUse.get(v.name) === i) live.delete(v.name);
-    for (const o of n.outputs) if (!lastUse.has(o.name)) live.delete(o.name);
+    n.outputs.forEach(allocate);
+    const size = now.approximate(REFERENCE_DIM);
+    if (size > peakSize) [peak, peakSize] = [now, size];
+    for (const v of n.inputs) if (lastUse.get(v.name) === i && live.has(v.name)) free(v.name);
+    for (const o of n.outputs) if (!lastUse.has(o.name)) free(o.name);
   });
   return peak;
 }
+
+/** Symbolic live sets are ranked with every symbol at this size: "large inputs". */
+const REFERENCE_DIM = 1024;
 
 /** Groups nodes by the scopes in their names (`/features/features.0/Conv`), rolling costs up. */
 function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
@@ -261,8 +282,8 @@ function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
       outputShapes: n.outputs,
       params: sumOf(own, (w) => w.elements),
       sharedParams: sumOf(own.filter((w) => shared.has(w.name)), (w) => w.elements),
-      macs: n.macs ?? sum(inner.map((c) => c.macs ?? Expr.ZERO)),
-      flops: n.flops ?? sum(inner.map((c) => c.flops ?? Expr.ZERO)),
+      macs: ownOrBodyCost(n, 'macs'),
+      flops: ownOrBodyCost(n, 'flops'),
       activationBytes: outputBytes(n),
       weightBytes: n.weights.reduce((s, w) => s + w.bytes, 0),
       memoryBytes: memoryBytes(n),
@@ -270,7 +291,7 @@ function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
       ...(n.formula ? { formula: n.formula } : {}),
       ...(n.unknown !== undefined ? { unknown: n.unknown } : {}),
       notes: n.notes,
-      children: (n.children ?? []).map((c, i) => nodeRow(c, `${path}/${c.name || `${c.opType}_${i}`}`, depth + 1)),
+      children: (n.children ?? []).map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)),
     };
   };
   const groupRow = (g: Group, depth: number): LayerRow => {

@@ -26,14 +26,27 @@ interface Term {
 export type Bindings = ReadonlyMap<string, number>;
 
 export class Expr {
+  private cachedSymbols?: readonly string[];
+  private cachedText?: string;
+
   private constructor(private readonly terms: readonly Term[]) {}
+
+  /** Small constants are interned: dims and attribute values repeat endlessly in a graph. */
+  private static readonly small: Expr[] = [];
 
   static readonly ZERO = new Expr([]);
   static readonly ONE = Expr.of(1);
 
   static of(n: number): Expr {
     if (!Number.isInteger(n)) throw new RangeError(`not an integer: ${n}`);
-    return new Expr(n === 0 ? [] : [{ key: '', coef: n, factors: [] }]);
+    if (n >= 0 && n < 4096) {
+      const hit = Expr.small[n];
+      if (hit) return hit;
+      const made = new Expr(n === 0 ? [] : [{ key: '', coef: n, factors: [] }]);
+      Expr.small[n] = made;
+      return made;
+    }
+    return new Expr([{ key: '', coef: n, factors: [] }]);
   }
 
   static sym(name: string): Expr {
@@ -41,7 +54,7 @@ export class Expr {
   }
 
   private static atom(a: Atom): Expr {
-    return new Expr([{ key: `${a.key}`, coef: 1, factors: [[a, 1]] }]);
+    return new Expr([{ key: `${a.key}^1`, coef: 1, factors: [[a, 1]] }]);
   }
 
   /** The constant value, or undefined when the expression depends on a symbol. */
@@ -61,7 +74,7 @@ export class Expr {
     const a = this.constant;
     const b = other.constant;
     if (a !== undefined && b !== undefined) return Expr.of(a + b);
-    return Expr.fromMap(mergeTerms(this.terms, other.terms));
+    return new Expr(mergeSorted(this.terms, other.terms));
   }
 
   sub(o: Expr | number): Expr {
@@ -72,7 +85,9 @@ export class Expr {
   scale(k: number): Expr {
     if (k === 0) return Expr.ZERO;
     if (k === 1) return this;
-    return new Expr(this.terms.map((t) => ({ ...t, coef: t.coef * k })));
+    const c = this.constant;
+    if (c !== undefined) return Expr.of(c * k);
+    return new Expr(this.terms.map((t) => ({ key: t.key, coef: t.coef * k, factors: t.factors })));
   }
 
   mul(o: Expr | number): Expr {
@@ -81,11 +96,10 @@ export class Expr {
     if (a !== undefined) return o.scale(a);
     const b = o.constant;
     if (b !== undefined) return this.scale(b);
-    const out = new Map<string, Term>();
-    for (const x of this.terms) {
-      for (const y of o.terms) addTerm(out, multiplyTerms(x, y));
-    }
-    return Expr.fromMap(out);
+    if (this.terms.length === 1 && o.terms.length === 1) return new Expr([multiplyTerms(this.terms[0], o.terms[0])]);
+    let out: Term[] = [];
+    for (const x of this.terms) out = mergeSorted(out, sortTerms(o.terms.map((y) => multiplyTerms(x, y))));
+    return new Expr(out);
   }
 
   /**
@@ -97,18 +111,19 @@ export class Expr {
     if (d === 1) return this;
     const c = this.constant;
     if (c !== undefined) return Expr.of(Math.floor(c / d));
-    let whole = Expr.ZERO;
-    let rest = Expr.ZERO;
+    const whole: Term[] = [];
+    const rest: Term[] = [];
     for (const t of this.terms) {
       const q = Math.floor(t.coef / d);
       const r = t.coef - q * d;
-      if (q !== 0) whole = whole.add(new Expr([{ ...t, coef: q * d }]));
-      if (r !== 0) rest = rest.add(new Expr([{ ...t, coef: r }]));
+      if (q !== 0) whole.push({ key: t.key, coef: q, factors: t.factors });
+      if (r !== 0) rest.push({ key: t.key, coef: r, factors: t.factors });
     }
-    const restConst = rest.constant;
+    const quotient = new Expr(whole);
     // Remainders of the symbolic terms are below d; a lone constant remainder in [0, d) floors to 0.
-    if (restConst !== undefined) return whole.exactDivConst(d);
-    return whole.exactDivConst(d).add(Expr.atom({ key: `floor((${rest})/${d})`, kind: 'floor', args: [rest], den: d }));
+    if (rest.length === 0 || (rest.length === 1 && rest[0].key === '')) return quotient;
+    const r = new Expr(rest);
+    return quotient.add(Expr.atom({ key: `floor((${r})/${d})`, kind: 'floor', args: [r], den: d }));
   }
 
   /** ceil(this / d) for a positive integer d. */
@@ -117,7 +132,7 @@ export class Expr {
   }
 
   private exactDivConst(d: number): Expr {
-    return new Expr(this.terms.map((t) => ({ ...t, coef: t.coef / d })));
+    return new Expr(this.terms.map((t) => ({ key: t.key, coef: t.coef / d, factors: t.factors })));
   }
 
   /**
@@ -128,11 +143,13 @@ export class Expr {
     const k = o.constant;
     if (k !== undefined) {
       if (k === 0) return undefined;
+      const c = this.constant;
+      if (c !== undefined) return c % k === 0 ? Expr.of(c / k) : undefined;
       return this.terms.every((t) => t.coef % k === 0) ? this.exactDivConst(k) : undefined;
     }
     if (o.terms.length !== 1) return this.equals(o) ? Expr.ONE : undefined;
     const [div] = o.terms;
-    const out = new Map<string, Term>();
+    const out: Term[] = [];
     for (const t of this.terms) {
       if (t.coef % div.coef !== 0) return undefined;
       const powers = new Map(t.factors.map(([a, p]) => [a.key, [a, p] as [Atom, number]]));
@@ -142,9 +159,9 @@ export class Expr {
         if (have[1] === p) powers.delete(a.key);
         else powers.set(a.key, [a, have[1] - p]);
       }
-      addTerm(out, makeTerm(t.coef / div.coef, [...powers.values()]));
+      out.push(makeTerm(t.coef / div.coef, [...powers.values()]));
     }
-    return Expr.fromMap(out);
+    return new Expr(mergeSorted([], sortTerms(out)));
   }
 
   min(o: Expr): Expr {
@@ -177,7 +194,7 @@ export class Expr {
 
   /** Replace bound symbols by their values; unbound ones stay. */
   substitute(b: Bindings): Expr {
-    if (this.isConstant || b.size === 0) return this;
+    if (this.isConstant || b.size === 0 || !this.symbols().some((s) => b.has(s))) return this;
     let out = Expr.ZERO;
     for (const t of this.terms) {
       let term = Expr.of(t.coef);
@@ -195,19 +212,29 @@ export class Expr {
     return this.substitute(b).constant;
   }
 
+  /** A float value with every symbol set to `value`: for ranking expressions, never reported. */
+  approximate(value: number): number {
+    let total = 0;
+    for (const t of this.terms) {
+      let term = t.coef;
+      for (const [a, p] of t.factors) term *= approximateAtom(a, value) ** p;
+      total += term;
+    }
+    return total;
+  }
+
   /** Names of the symbols this expression depends on. */
-  symbols(): string[] {
+  symbols(): readonly string[] {
+    if (this.cachedSymbols) return this.cachedSymbols;
     const out = new Set<string>();
-    const visit = (e: Expr): void => {
-      for (const t of e.terms) {
-        for (const [a] of t.factors) {
-          if (a.kind === 'sym') out.add(a.name!);
-          else a.args!.forEach(visit);
-        }
+    for (const t of this.terms) {
+      for (const [a] of t.factors) {
+        if (a.kind === 'sym') out.add(a.name!);
+        else a.args!.forEach((e) => e.symbols().forEach((s) => out.add(s)));
       }
-    };
-    visit(this);
-    return [...out].sort();
+    }
+    this.cachedSymbols = [...out].sort();
+    return this.cachedSymbols;
   }
 
   /**
@@ -231,13 +258,10 @@ export class Expr {
 
   /** Exact text such as `1814073344·batch + 42`. */
   toString(): string {
+    if (this.cachedText !== undefined) return this.cachedText;
     if (this.terms.length === 0) return '0';
-    return joinTerms(this.orderedTerms().map((t) => ({ coef: t.coef, text: t.monomial ? (t.coef === 1 ? t.monomial : t.coef === -1 ? `-${t.monomial}` : `${t.coef}·${t.monomial}`) : `${t.coef}` })));
-  }
-
-  private static fromMap(m: Map<string, Term>): Expr {
-    const terms = [...m.values()].filter((t) => t.coef !== 0).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return new Expr(terms);
+    this.cachedText = joinTerms(this.orderedTerms().map((t) => ({ coef: t.coef, text: t.monomial ? (t.coef === 1 ? t.monomial : t.coef === -1 ? `-${t.monomial}` : `${t.coef}·${t.monomial}`) : `${t.coef}` })));
+    return this.cachedText;
   }
 }
 
@@ -263,28 +287,63 @@ function substituteAtom(a: Atom, b: Bindings): Expr {
   }
 }
 
+function approximateAtom(a: Atom, value: number): number {
+  switch (a.kind) {
+    case 'sym':
+      return value;
+    case 'floor':
+      return Math.floor(a.args![0].approximate(value) / a.den!);
+    case 'min':
+      return Math.min(a.args![0].approximate(value), a.args![1].approximate(value));
+    case 'max':
+      return Math.max(a.args![0].approximate(value), a.args![1].approximate(value));
+  }
+}
+
 function makeTerm(coef: number, factors: (readonly [Atom, number])[]): Term {
-  const sorted = [...factors].sort((x, y) => (x[0].key < y[0].key ? -1 : x[0].key > y[0].key ? 1 : 0));
+  const sorted = factors.length > 1 ? [...factors].sort((x, y) => (x[0].key < y[0].key ? -1 : x[0].key > y[0].key ? 1 : 0)) : factors;
   return { coef, factors: sorted, key: sorted.map(([a, p]) => `${a.key}^${p}`).join('*') };
 }
 
+/** Multiplies monomials by merging their key-sorted factor lists. */
 function multiplyTerms(x: Term, y: Term): Term {
-  const powers = new Map<string, [Atom, number]>();
-  for (const [a, p] of [...x.factors, ...y.factors]) {
-    const have = powers.get(a.key);
-    powers.set(a.key, [a, (have?.[1] ?? 0) + p]);
+  const coef = x.coef * y.coef;
+  if (x.factors.length === 0) return { key: y.key, coef, factors: y.factors };
+  if (y.factors.length === 0) return { key: x.key, coef, factors: x.factors };
+  const a = x.factors;
+  const b = y.factors;
+  const factors: (readonly [Atom, number])[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) factors.push(a[i++]);
+    else if (i >= a.length || b[j][0].key < a[i][0].key) factors.push(b[j++]);
+    else factors.push([a[i][0], a[i++][1] + b[j++][1]]);
   }
-  return makeTerm(x.coef * y.coef, [...powers.values()]);
+  return { coef, factors, key: factors.map(([f, p]) => `${f.key}^${p}`).join('*') };
 }
 
-function addTerm(out: Map<string, Term>, t: Term): void {
-  const have = out.get(t.key);
-  out.set(t.key, have ? { ...have, coef: have.coef + t.coef } : t);
+function sortTerms(ts: Term[]): Term[] {
+  return ts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-function mergeTerms(a: readonly Term[], b: readonly Term[]): Map<string, Term> {
-  const out = new Map<string, Term>();
-  for (const t of [...a, ...b]) addTerm(out, t);
+/** Merges two key-sorted term lists, adding like terms and dropping zeros. */
+function mergeSorted(a: readonly Term[], b: readonly Term[]): Term[] {
+  const out: Term[] = [];
+  let i = 0;
+  let j = 0;
+  const push = (t: Term): void => {
+    const last = out[out.length - 1];
+    if (last && last.key === t.key) {
+      const coef = last.coef + t.coef;
+      if (coef === 0) out.pop();
+      else out[out.length - 1] = { key: t.key, coef, factors: t.factors };
+    } else if (t.coef !== 0) out.push(t);
+  };
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) push(a[i++]);
+    else push(b[j++]);
+  }
   return out;
 }
 
