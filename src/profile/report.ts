@@ -2,6 +2,7 @@ import { Expr, sum } from '../symbolic/expr';
 import type { NodeResult, ValueShape, WeightUse } from '../ops/types';
 import type { GraphRun } from './infer-graph';
 import { valueBytes } from './bytes';
+import { buildLayerTree, memoryBytes, outputBytes, ownOrBodyCost } from './layer-tree';
 
 /** One row of the layer tree: a module (grouped by the exporter's name scopes) or a node. */
 export interface LayerRow {
@@ -121,7 +122,7 @@ export function buildReport(run: GraphRun, meta: ReportMeta, warnings: string[] 
     activationBytes: sum(run.nodes.map(outputBytes)),
     peakActivationBytes: peakLiveBytes(run),
     weightBytes: sumOf(used, (w) => w.bytes),
-    memoryBytes: sum(run.nodes.map(memoryBytes)),
+    memoryBytes: sum(run.nodes.map((n) => memoryBytes(n))),
     nodes: all.length,
   };
   const symbols = new Set<string>();
@@ -157,19 +158,6 @@ function flatten(nodes: NodeResult[]): NodeResult[] {
   return out;
 }
 
-/**
- * A node's cost: its own when known (a Loop's already holds its body × trips), else what its
- * body's leaves add up to, so an uncostable parent still shows the part that is known.
- */
-function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
-  return n[key] ?? sum(leaves([n]).map((c) => c[key] ?? Expr.ZERO));
-}
-
-/** The nodes with no body of their own. */
-function leaves(nodes: NodeResult[]): NodeResult[] {
-  return flatten(nodes).filter((n) => !n.children?.length);
-}
-
 function uniqueWeights(nodes: NodeResult[]): WeightUse[] {
   const seen = new Map<string, WeightUse>();
   for (const n of nodes) for (const w of n.weights) if (!seen.has(w.name)) seen.set(w.name, w);
@@ -178,16 +166,6 @@ function uniqueWeights(nodes: NodeResult[]): WeightUse[] {
 
 function sumOf<T>(xs: T[], f: (x: T) => number): number {
   return xs.reduce((s, x) => s + f(x), 0);
-}
-
-function outputBytes(n: NodeResult): Expr {
-  return sum(n.outputs.map(valueBytes));
-}
-
-function memoryBytes(n: NodeResult): Expr {
-  const reads = sum(n.inputs.filter((i) => !n.weights.some((w) => w.name === i.name)).map(valueBytes));
-  const weights = n.weights.reduce((s, w) => s + w.bytes, 0);
-  return reads.add(weights).add(outputBytes(n));
 }
 
 function unknownOps(nodes: NodeResult[]): Report['unknownOps'] {
@@ -237,103 +215,6 @@ function peakLiveBytes(run: GraphRun): Expr {
 
 /** Symbolic live sets are ranked with every symbol at this size: "large inputs". */
 const REFERENCE_DIM = 1024;
-
-/** Groups nodes by the scopes in their names (`/features/features.0/Conv`), rolling costs up. */
-function buildLayerTree(nodes: NodeResult[], shared: Set<string>): LayerRow[] {
-  interface Group {
-    name: string;
-    path: string;
-    groups: Map<string, Group>;
-    items: (Group | NodeResult)[];
-  }
-  const root: Group = { name: '', path: '', groups: new Map(), items: [] };
-  const paths = new Map<NodeResult, string>();
-  nodes.forEach((n, i) => {
-    const parts = (n.name || `${n.opType}_${i}`).split('/').filter((p) => p !== '');
-    if (parts.length === 0) parts.push(`${n.opType}_${i}`);
-    paths.set(n, parts.join('/'));
-    let g = root;
-    for (const part of parts.slice(0, -1)) {
-      let next = g.groups.get(part);
-      if (!next) {
-        next = { name: part, path: g.path ? `${g.path}/${part}` : part, groups: new Map(), items: [] };
-        g.groups.set(part, next);
-        g.items.push(next);
-      }
-      g = next;
-    }
-    g.items.push(n);
-  });
-  const consumers = new Map<string, number>();
-  for (const n of flatten(nodes)) {
-    for (const v of n.inputs) consumers.set(v.name, (consumers.get(v.name) ?? 0) + 1);
-  }
-  const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
-    const own = n.weights.filter((w) => w.role === 'param');
-    const inner = leaves([n]);
-    const weightNames = new Set(n.weights.map((w) => w.name));
-    return {
-      path,
-      name: path.split('/').pop()!,
-      depth,
-      kind: 'node',
-      op: n.domain ? `${n.domain}::${n.opType}` : n.opType,
-      inputShapes: n.inputs.filter((v) => !weightNames.has(v.name)),
-      outputShapes: n.outputs,
-      params: sumOf(own, (w) => w.elements),
-      sharedParams: sumOf(own.filter((w) => shared.has(w.name)), (w) => w.elements),
-      macs: ownOrBodyCost(n, 'macs'),
-      flops: ownOrBodyCost(n, 'flops'),
-      activationBytes: outputBytes(n),
-      weightBytes: n.weights.reduce((s, w) => s + w.bytes, 0),
-      memoryBytes: memoryBytes(n),
-      unknownNodes: inner.filter((c) => c.unknown !== undefined).length,
-      ...(n.formula ? { formula: n.formula } : {}),
-      ...(n.unknown !== undefined ? { unknown: n.unknown } : {}),
-      notes: n.notes,
-      children: (n.children ?? []).map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)),
-    };
-  };
-  const groupRow = (g: Group, depth: number): LayerRow => {
-    const children = g.items.map((it) => ('groups' in it ? groupRow(it, depth + 1) : nodeRow(it, paths.get(it)!, depth + 1)));
-    const members = collectNodes(g);
-    const weights = uniqueWeights(flatten(members)).filter((w) => w.role === 'param');
-    const producedInside = new Set(members.flatMap((n) => n.outputs.map((o) => o.name)));
-    const consumedInside = new Map<string, number>();
-    for (const n of members) for (const v of n.inputs) consumedInside.set(v.name, (consumedInside.get(v.name) ?? 0) + 1);
-    const weightNames = new Set(weights.map((w) => w.name).concat(flatten(members).flatMap((n) => n.weights.map((w) => w.name))));
-    const inputs = dedupe(members.flatMap((n) => n.inputs).filter((v) => !producedInside.has(v.name) && !weightNames.has(v.name)));
-    const outputs = dedupe(members.flatMap((n) => n.outputs).filter((o) => (consumers.get(o.name) ?? 0) > (consumedInside.get(o.name) ?? 0) || !consumers.has(o.name)));
-    const ops = new Map<string, number>();
-    for (const n of members) ops.set(n.opType, (ops.get(n.opType) ?? 0) + 1);
-    return {
-      path: g.path,
-      name: g.name,
-      depth,
-      kind: 'module',
-      op: [...ops].map(([op, c]) => (c > 1 ? `${op}×${c}` : op)).join(' '),
-      inputShapes: inputs,
-      outputShapes: outputs,
-      params: sumOf(weights, (w) => w.elements),
-      sharedParams: sumOf(weights.filter((w) => shared.has(w.name)), (w) => w.elements),
-      macs: sum(children.map((c) => c.macs)),
-      flops: sum(children.map((c) => c.flops)),
-      activationBytes: sum(children.map((c) => c.activationBytes)),
-      weightBytes: uniqueWeights(flatten(members)).reduce((s, w) => s + w.bytes, 0),
-      memoryBytes: sum(children.map((c) => c.memoryBytes)),
-      unknownNodes: children.reduce((s, c) => s + c.unknownNodes, 0),
-      notes: [],
-      children,
-    };
-  };
-  const collectNodes = (g: Group): NodeResult[] => g.items.flatMap((it) => ('groups' in it ? collectNodes(it) : [it]));
-  return root.items.map((it) => ('groups' in it ? groupRow(it, 0) : nodeRow(it, paths.get(it)!, 0)));
-}
-
-function dedupe(vs: ValueShape[]): ValueShape[] {
-  const seen = new Set<string>();
-  return vs.filter((v) => !seen.has(v.name) && seen.add(v.name));
-}
 
 /** Captures the figures of the file's own shapes, for the "what changing the input did" line. */
 export function compareWithBaseline(baseline: Report): Comparison {

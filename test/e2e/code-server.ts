@@ -190,6 +190,7 @@ const QUIET_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden', // an empty chat bar took 300 px
 };
 
 export async function startCodeServer(opts: {
