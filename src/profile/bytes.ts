@@ -14,10 +14,16 @@ export function elementCount(shape: readonly Expr[]): Expr {
   return n;
 }
 
+const byteCounts = new WeakMap<readonly Expr[], { dtype: number; bytes: Expr }>();
+
 /** Bytes a value occupies; zero when its shape or element type is unknown (the node says so). */
 export function valueBytes(v: ValueShape): Expr {
   const bits = dataTypeBits(v.dtype);
   if (!v.shape || bits === undefined) return Expr.ZERO;
+  const hit = byteCounts.get(v.shape);
+  if (hit?.dtype === v.dtype) return hit.bytes;
   const n = elementCount(v.shape);
-  return bits % 8 === 0 ? n.scale(bits / 8) : n.scale(bits).ceilDiv(8);
+  const bytes = bits % 8 === 0 ? n.scale(bits / 8) : n.scale(bits).ceilDiv(8);
+  byteCounts.set(v.shape, { dtype: v.dtype, bytes });
+  return bytes;
 }

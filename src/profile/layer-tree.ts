@@ -8,18 +8,9 @@ import type { LayerRow } from './report';
  * `layer1.0`, `conv1`), rolling costs up. One pass bottom-up: each module's figures come from
  * its children's, so a 10,000-node graph costs a few passes over the nodes, not one per module.
  */
-export function buildLayerTree(nodes: NodeResult[], shared: ReadonlySet<string>): LayerRow[] {
+export function buildLayerTree(nodes: NodeResult[], shared: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): LayerRow[] {
   const root = groupByScope(nodes);
-  const producer = new Map<string, string>();
-  const consumers = new Map<string, string[]>();
-  for (const [n, path] of root.paths) {
-    for (const o of n.outputs) producer.set(o.name, path);
-    for (const v of n.inputs) {
-      const list = consumers.get(v.name);
-      if (list) list.push(path);
-      else consumers.set(v.name, [path]);
-    }
-  }
+  markBoundaries(nodes, root.chains, graphOutputs);
 
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
     const own = n.weights.filter((w) => w.role === 'param');
@@ -48,67 +39,31 @@ export function buildLayerTree(nodes: NodeResult[], shared: ReadonlySet<string>)
     };
   };
 
-  interface Built {
-    row: LayerRow;
-    members: NodeResult[];
-    weights: Map<string, WeightUse>;
-  }
-
-  const groupRow = (g: Group, depth: number): Built => {
-    const members: NodeResult[] = [];
-    const weights = new Map<string, WeightUse>();
-    const children: LayerRow[] = [];
-    for (const it of g.items) {
-      if (isGroup(it)) {
-        const built = groupRow(it, depth + 1);
-        children.push(built.row);
-        members.push(...built.members);
-        for (const [k, w] of built.weights) if (!weights.has(k)) weights.set(k, w);
-      } else {
-        children.push(nodeRow(it, root.paths.get(it)!, depth + 1));
-        members.push(it);
-        for (const w of allWeights(it)) if (!weights.has(w.name)) weights.set(w.name, w);
-      }
-    }
-    const inside = `${g.path}/`;
-    const inputs = new Map<string, ValueShape>();
-    const outputs = new Map<string, ValueShape>();
-    const ops = new Map<string, number>();
-    for (const n of members) {
-      ops.set(n.opType, (ops.get(n.opType) ?? 0) + 1);
-      for (const v of n.inputs) {
-        if (weights.has(v.name) || inputs.has(v.name)) continue;
-        if (!producer.get(v.name)?.startsWith(inside)) inputs.set(v.name, v);
-      }
-      for (const o of n.outputs) {
-        const users = consumers.get(o.name);
-        if (!users || users.some((u) => !u.startsWith(inside))) outputs.set(o.name, o);
-      }
-    }
-    const params = [...weights.values()].filter((w) => w.role === 'param');
-    const row: LayerRow = {
+  const groupRow = (g: Group, depth: number): LayerRow => {
+    const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it, root.paths.get(it)!, depth + 1)));
+    const params = [...g.weights.values()].filter((w) => w.role === 'param');
+    return {
       path: g.path,
       name: g.name,
       depth,
       kind: 'module',
-      op: [...ops].map(([op, c]) => (c > 1 ? `${op}×${c}` : op)).join(' '),
-      inputShapes: [...inputs.values()],
-      outputShapes: [...outputs.values()],
+      op: [...g.ops].map(([op, c]) => (c > 1 ? `${op}×${c}` : op)).join(' '),
+      inputShapes: [...g.inputs.values()],
+      outputShapes: [...g.outputs.values()],
       params: params.reduce((s, w) => s + w.elements, 0),
       sharedParams: params.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
       macs: sum(children.map((c) => c.macs)),
       flops: sum(children.map((c) => c.flops)),
       activationBytes: sum(children.map((c) => c.activationBytes)),
-      weightBytes: [...weights.values()].reduce((s, w) => s + w.bytes, 0),
+      weightBytes: [...g.weights.values()].reduce((s, w) => s + w.bytes, 0),
       memoryBytes: sum(children.map((c) => c.memoryBytes)),
       unknownNodes: children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: [],
       children,
     };
-    return { row, members, weights };
   };
 
-  return root.group.items.map((it) => (isGroup(it) ? groupRow(it, 0).row : nodeRow(it, root.paths.get(it)!, 0)));
+  return root.group.items.map((it) => (isGroup(it) ? groupRow(it, 0) : nodeRow(it, root.paths.get(it)!, 0)));
 }
 
 interface Group {
@@ -116,32 +71,79 @@ interface Group {
   path: string;
   groups: Map<string, Group>;
   items: (Group | NodeResult)[];
+  /** Op types inside, with counts. */
+  ops: Map<string, number>;
+  /** Weights read inside, each once. */
+  weights: Map<string, WeightUse>;
+  /** Values crossing the module's boundary, in graph order. */
+  inputs: Map<string, ValueShape>;
+  outputs: Map<string, ValueShape>;
 }
 
 function isGroup(it: Group | NodeResult): it is Group {
   return 'groups' in it;
 }
 
-function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResult, string> } {
-  const group: Group = { name: '', path: '', groups: new Map(), items: [] };
+function newGroup(name: string, path: string): Group {
+  return { name, path, groups: new Map(), items: [], ops: new Map(), weights: new Map(), inputs: new Map(), outputs: new Map() };
+}
+
+/** Builds the module tree; `chains` maps each node to its enclosing modules, outermost first. */
+function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResult, string>; chains: Map<NodeResult, Group[]> } {
+  const group = newGroup('', '');
   const paths = new Map<NodeResult, string>();
+  const chains = new Map<NodeResult, Group[]>();
   nodes.forEach((n, i) => {
     const parts = (n.name || `${n.opType}_${i}`).split('/').filter((p) => p !== '');
     if (parts.length === 0) parts.push(`${n.opType}_${i}`);
     paths.set(n, parts.join('/'));
+    const chain: Group[] = [];
     let g = group;
     for (let k = 0; k < parts.length - 1; k++) {
       let next = g.groups.get(parts[k]);
       if (!next) {
-        next = { name: parts[k], path: g.path ? `${g.path}/${parts[k]}` : parts[k], groups: new Map(), items: [] };
+        next = newGroup(parts[k], g.path ? `${g.path}/${parts[k]}` : parts[k]);
         g.groups.set(parts[k], next);
         g.items.push(next);
       }
       g = next;
+      chain.push(g);
     }
     g.items.push(n);
+    chains.set(n, chain);
+    const weights = allWeights(n);
+    for (const m of chain) {
+      m.ops.set(n.opType, (m.ops.get(n.opType) ?? 0) + 1);
+      for (const w of weights) if (!m.weights.has(w.name)) m.weights.set(w.name, w);
+    }
   });
-  return { group, paths };
+  return { group, paths, chains };
+}
+
+/**
+ * A value produced in module chain P and consumed in chain C crosses the boundary of every
+ * module below their common ancestor: it is an output of P's deeper modules and an input of
+ * C's. Most values stay inside one module, so this touches little beyond the nodes themselves.
+ */
+function markBoundaries(nodes: NodeResult[], chains: Map<NodeResult, Group[]>, graphOutputs: ReadonlySet<string>): void {
+  const producer = new Map<string, { chain: Group[]; value: ValueShape }>();
+  for (const n of nodes) for (const o of n.outputs) producer.set(o.name, { chain: chains.get(n)!, value: o });
+  for (const n of nodes) {
+    const chain = chains.get(n)!;
+    for (const v of n.inputs) {
+      if (n.weights.some((w) => w.name === v.name)) continue;
+      const p = producer.get(v.name);
+      const from = p?.chain ?? [];
+      let common = 0;
+      while (common < from.length && common < chain.length && from[common] === chain[common]) common++;
+      for (let k = common; k < chain.length; k++) if (!chain[k].inputs.has(v.name)) chain[k].inputs.set(v.name, v);
+      if (p) for (let k = common; k < from.length; k++) if (!from[k].outputs.has(v.name)) from[k].outputs.set(v.name, p.value);
+    }
+  }
+  for (const name of graphOutputs) {
+    const p = producer.get(name);
+    if (p) for (const g of p.chain) if (!g.outputs.has(name)) g.outputs.set(name, p.value);
+  }
 }
 
 /** Weights a node reads, its body's included. */
@@ -153,17 +155,17 @@ function allWeights(n: NodeResult): WeightUse[] {
  * A node's cost: its own when known (a Loop's already holds its body × trips), else what its
  * body's leaves add up to, so an uncostable parent still shows the part that is known.
  */
-export function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
+function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
   if (n[key]) return n[key]!;
   return sum((n.children ?? []).map((c) => ownOrBodyCost(c, key)));
 }
 
-export function outputBytes(n: NodeResult): Expr {
+function outputBytes(n: NodeResult): Expr {
   return sum(n.outputs.map(valueBytes));
 }
 
 /** Bytes read (inputs and weights) plus bytes written (`written`, the node's output bytes). */
-export function memoryBytes(n: NodeResult, written = outputBytes(n)): Expr {
+function memoryBytes(n: NodeResult, written = outputBytes(n)): Expr {
   const activations = n.weights.length ? n.inputs.filter((i) => !n.weights.some((w) => w.name === i.name)) : n.inputs;
   return sum(activations.map(valueBytes)).add(n.weights.reduce((s, w) => s + w.bytes, 0)).add(written);
 }

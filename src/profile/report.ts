@@ -2,7 +2,7 @@ import { Expr, sum } from '../symbolic/expr';
 import type { NodeResult, ValueShape, WeightUse } from '../ops/types';
 import type { GraphRun } from './infer-graph';
 import { valueBytes } from './bytes';
-import { buildLayerTree, memoryBytes, outputBytes, ownOrBodyCost } from './layer-tree';
+import { buildLayerTree } from './layer-tree';
 
 /** One row of the layer tree: a module (grouped by the exporter's name scopes) or a node. */
 export interface LayerRow {
@@ -110,19 +110,20 @@ export function buildReport(run: GraphRun, meta: ReportMeta, warnings: string[] 
   const notParams = new Set(used.filter((w) => w.role !== 'param').map((w) => w.name));
   const params = used.filter((w) => w.role === 'param');
   const stored = [...run.storedWeights.values()].filter((w) => w.role === 'param' && !notParams.has(w.name));
-  const layers = buildLayerTree(run.nodes, sharedNames);
+  const layers = buildLayerTree(run.nodes, sharedNames, new Set(run.outputs.map((o) => o.name)));
   const totals: Totals = {
     params: sumOf(params, (w) => w.elements),
     storedParams: sumOf(stored, (w) => w.elements),
     sharedParams: sumOf(params.filter((w) => sharedNames.has(w.name)), (w) => w.elements),
     buffers: sumOf(used.filter((w) => w.role === 'buffer'), (w) => w.elements),
     constants: sumOf(used.filter((w) => w.role === 'constant'), (w) => w.elements),
-    macs: sum(run.nodes.map((n) => ownOrBodyCost(n, 'macs'))),
-    flops: sum(run.nodes.map((n) => ownOrBodyCost(n, 'flops'))),
-    activationBytes: sum(run.nodes.map(outputBytes)),
+    // The top-level rows partition the main graph's nodes: their sums are the totals.
+    macs: sum(layers.map((l) => l.macs)),
+    flops: sum(layers.map((l) => l.flops)),
+    activationBytes: sum(layers.map((l) => l.activationBytes)),
     peakActivationBytes: peakLiveBytes(run),
     weightBytes: sumOf(used, (w) => w.bytes),
-    memoryBytes: sum(run.nodes.map((n) => memoryBytes(n))),
+    memoryBytes: sum(layers.map((l) => l.memoryBytes)),
     nodes: all.length,
   };
   const symbols = new Set<string>();

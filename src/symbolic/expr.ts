@@ -77,6 +77,18 @@ export class Expr {
     return new Expr(mergeSorted(this.terms, other.terms));
   }
 
+  /** Adds many expressions at once (see `sum`). */
+  static collect(xs: readonly Expr[]): Expr {
+    const byKey = new Map<string, Term>();
+    for (const x of xs) {
+      for (const t of x.terms) {
+        const have = byKey.get(t.key);
+        byKey.set(t.key, have ? { key: t.key, coef: have.coef + t.coef, factors: t.factors } : t);
+      }
+    }
+    return new Expr(sortTerms([...byKey.values()].filter((t) => t.coef !== 0)));
+  }
+
   sub(o: Expr | number): Expr {
     const other = typeof o === 'number' ? Expr.of(o) : o;
     return this.add(other.scale(-1));
@@ -347,18 +359,18 @@ function mergeSorted(a: readonly Term[], b: readonly Term[]): Term[] {
   return out;
 }
 
-/** Sum of many expressions without re-sorting at every step. */
+/** Sum of many expressions: like terms are collected in one pass, sorted once. */
 export function sum(xs: Iterable<Expr>): Expr {
   let constant = 0;
-  const symbolic: Expr[] = [];
+  let symbolic: Expr[] | undefined;
   for (const x of xs) {
     const c = x.constant;
     if (c !== undefined) constant += c;
-    else symbolic.push(x);
+    else (symbolic ??= []).push(x);
   }
-  let out = Expr.of(constant);
-  for (const x of symbolic) out = out.add(x);
-  return out;
+  if (!symbolic) return Expr.of(constant);
+  if (symbolic.length === 1) return symbolic[0].add(constant);
+  return Expr.collect(symbolic).add(constant);
 }
 
 /** Product of a shape's dims. */
