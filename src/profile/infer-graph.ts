@@ -3,14 +3,13 @@ import { Expr, product, sum } from '../symbolic/expr';
 import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
 import { dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
 import { lookupOp } from '../ops/registry';
-import type { NodeResult, OpContext, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
+import type { NodeResult, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
+import { InferenceFailure, MAX_CALL_DEPTH, NodeContext, type EngineServices } from './node-context';
 
 /** Integer tensors up to this many elements are read for shape computations. */
 const MAX_STATIC_INTS = 4096;
 /** Float tensors this small (scales, scalars) are read; anything larger is a weight and never read. */
 const MAX_STATIC_FLOATS = 16;
-/** Function calls nested deeper than this are refused (a function calling itself). */
-const MAX_CALL_DEPTH = 16;
 
 export interface InferOptions {
   /** Values for symbolic dims, by name. */
@@ -30,14 +29,12 @@ export interface GraphRun {
 
 export type ValueReader = (t: TensorRef) => number[];
 
-class InferenceFailure extends Error {}
-
-interface Scope {
+export interface Scope {
   values: Map<string, TensorValue>;
   parent?: Scope;
 }
 
-function lookup(scope: Scope | undefined, name: string): TensorValue | undefined {
+export function lookup(scope: Scope | undefined, name: string): TensorValue | undefined {
   for (let s = scope; s; s = s.parent) {
     const v = s.values.get(name);
     if (v) return v;
@@ -54,10 +51,10 @@ export function inferModel(model: OnnxModel, readValues: ValueReader, options: I
   return engine.run();
 }
 
-class Engine {
+class Engine implements EngineServices {
   private readonly storedWeights = new Map<string, WeightUse>();
   private readonly warnings: string[] = [];
-  private readonly failedProducers = new Map<string, string>();
+  readonly failedProducers = new Map<string, string>();
 
   constructor(
     private readonly model: OnnxModel,
@@ -93,7 +90,11 @@ class Engine {
     return { nodes, inputs, outputs, storedWeights: this.storedWeights, warnings: this.warnings };
   }
 
-  private inputValue(vi: ValueInfo): TensorValue {
+  opsetOf(domain: string): number {
+    return this.model.opsets.get(domain) ?? this.model.opsets.get('') ?? 1;
+  }
+
+  inputValue(vi: ValueInfo): TensorValue {
     // '' names the only input, for `--input 8x3x224x224` on single-input models.
     const override = this.options.inputShapes.get(vi.name) ?? (this.model.graph.inputs.includes(vi) ? this.options.inputShapes.get('') : undefined);
     const dims = override ?? vi.shape;
@@ -108,7 +109,7 @@ class Engine {
   }
 
   /** A stored tensor as a value; small integer (and tiny float) contents are read for data propagation. */
-  private tensorValue(t: TensorRef, stored: boolean): TensorValue {
+  tensorValue(t: TensorRef, stored: boolean): TensorValue {
     const shape = t.dims.map((d) => Expr.of(d));
     const elements = t.dims.reduce((a, b) => a * b, 1);
     if (stored && isWeightType(t.dataType) && t.dims.length > 0) {
@@ -169,7 +170,7 @@ class Engine {
         const where = node.domain ? `${node.domain}::${node.opType}` : node.opType;
         throw new InferenceFailure(`no shape or cost rule for op ${where}`);
       } else {
-        const ctx = this.context(node, inputs, scope, depth, notes, result);
+        const ctx = new NodeContext(this, node, inputs, scope, depth, result);
         const inferred = def.infer(ctx);
         outputs = inferred;
         const cost = def.cost(ctx, inferred);
@@ -189,10 +190,10 @@ class Engine {
       outputs = [];
     }
     // A node reads its weights whether or not we could cost it: they still count.
-    const buffers = new Set(def?.bufferInputs ?? []);
+    const buffers = def?.bufferInputs;
     node.inputs.forEach((name, i) => {
       const w = name === '' ? undefined : this.storedWeights.get(name);
-      if (w) result.weights.push(buffers.has(i) ? { ...w, role: 'buffer' } : w);
+      if (w) result.weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
     });
     node.outputs.forEach((name, i) => {
       if (name === '') return;
@@ -207,7 +208,9 @@ class Engine {
       }
       if (v) scope.values.set(name, v);
       else this.failedProducers.set(name, node.name || node.opType);
-      result.outputs.push({ name, dtype: v?.dtype ?? 0, shape: v?.shape, ...(hinted ? { hinted } : {}) });
+      const shape: ValueShape = { name, dtype: v?.dtype ?? 0, shape: v?.shape, ...(hinted ? { hinted } : {}) };
+      if (v) this.described.set(v, shape);
+      result.outputs.push(shape);
     });
     if (node.opType === 'Constant' && !fn) this.registerConstantWeight(node, outputs[0]);
     return result;
@@ -227,9 +230,18 @@ class Engine {
     this.storedWeights.set(name, w);
   }
 
+  /** One ValueShape per value, shared by its producer's and consumers' results. */
+  private readonly described = new WeakMap<TensorValue, ValueShape>();
+
   private describe(name: string, scope: Scope, g?: OnnxGraph): ValueShape {
     const v = lookup(scope, name);
-    if (v) return { name, dtype: v.dtype, shape: v.shape };
+    if (v) {
+      const seen = this.described.get(v);
+      if (seen?.name === name) return seen;
+      const made: ValueShape = { name, dtype: v.dtype, shape: v.shape };
+      this.described.set(v, made);
+      return made;
+    }
     const hint = g?.valueInfo.get(name) ?? g?.outputs.find((o) => o.name === name);
     return { name, dtype: hint?.elemType ?? 0 };
   }
@@ -245,7 +257,7 @@ class Engine {
     return this.subgraphRun({ nodes: body }, { values }, fn.outputs, depth + 1);
   }
 
-  private subgraphRun(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, outputNames: string[], depth: number): SubgraphRun {
+  subgraphRun(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, outputNames: string[], depth: number): SubgraphRun {
     const nodes = this.runNodes(g, scope, depth);
     const unknown = collectUnknown(nodes);
     return {
@@ -254,73 +266,6 @@ class Engine {
       flops: sum(nodes.map((n) => n.flops ?? Expr.ZERO)),
       unknown,
       nodes,
-    };
-  }
-
-  private context(node: OnnxNode, inputs: (TensorValue | undefined)[], scope: Scope, depth: number, notes: string[], result: NodeResult): OpContext {
-    const engine = this;
-    const attr = (name: string): Attribute | undefined => node.attributes.get(name);
-    const fail = (reason: string): never => {
-      throw new InferenceFailure(reason);
-    };
-    const opset = this.model.opsets.get(node.domain) ?? this.model.opsets.get('') ?? 1;
-    return {
-      node,
-      opset,
-      inputCount: node.inputs.length,
-      input: (i) => inputs[i],
-      shapeOf(i) {
-        const name = node.inputs[i];
-        if (name === undefined || name === '') return fail(`input ${i} is missing`);
-        const v = inputs[i];
-        if (v?.shape) return v.shape;
-        const producer = engine.failedProducers.get(name);
-        return fail(producer ? `shape of "${name}" unknown: its producer ${producer} could not be inferred` : `shape of "${name}" unknown`);
-      },
-      values: (i) => inputs[i]?.value,
-      floats: (i) => inputs[i]?.floats,
-      attrInt: ((name: string, fallback?: number) => {
-        const a = attr(name);
-        return a?.kind === 'int' ? a.value : fallback;
-      }) as OpContext['attrInt'],
-      attrInts: (name) => {
-        const a = attr(name);
-        return a?.kind === 'ints' ? a.value : undefined;
-      },
-      attrFloat: (name, fallback) => {
-        const a = attr(name);
-        return a?.kind === 'float' ? a.value : a?.kind === 'int' ? a.value : fallback;
-      },
-      attrFloats: (name) => {
-        const a = attr(name);
-        return a?.kind === 'floats' ? a.value : undefined;
-      },
-      attrString: ((name: string, fallback?: string) => {
-        const a = attr(name);
-        return a?.kind === 'string' ? a.value : fallback;
-      }) as OpContext['attrString'],
-      attrGraph: (name) => {
-        const a = attr(name);
-        return a?.kind === 'graph' ? a.value : undefined;
-      },
-      attrTensor: (name) => {
-        const a = attr(name);
-        return a?.kind === 'tensor' ? engine.tensorValue(a.value, false) : undefined;
-      },
-      runSubgraph(graph, bodyInputs) {
-        if (depth >= MAX_CALL_DEPTH) fail(`subgraphs nested more than ${MAX_CALL_DEPTH} deep`);
-        const values = new Map<string, TensorValue>();
-        for (const [name, t] of graph.initializers) values.set(name, engine.tensorValue(t, true));
-        graph.inputs.forEach((vi, i) => {
-          const v = bodyInputs[i] ?? (vi.shape || vi.elemType ? engine.inputValue(vi) : undefined);
-          if (v) values.set(vi.name, v);
-        });
-        const run = engine.subgraphRun(graph, { values, parent: scope }, graph.outputs.map((o) => o.name), depth + 1);
-        result.children = [...(result.children ?? []), ...run.nodes];
-        return run;
-      },
-      note: (text) => notes.push(text),
-      fail,
     };
   }
 }
