@@ -190,28 +190,32 @@ function peakLiveBytes(run: GraphRun): Expr {
   const lastUse = new Map<string, number>();
   run.nodes.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v.name, i)));
   for (const o of run.outputs) lastUse.set(o.name, Infinity);
-  const live = new Map<string, Expr>();
-  let now = Expr.ZERO;
+  // First pass in plain numbers (sizes at the reference dim) to find the peak step; then the
+  // exact expression of the live set at that step.
+  const size = (v: ValueShape): number => valueBytes(v).approximate(REFERENCE_DIM);
+  const live = new Map<string, ValueShape>();
+  let now = 0;
   const allocate = (v: ValueShape): void => {
-    const b = valueBytes(v);
-    live.set(v.name, b);
-    now = now.add(b);
+    live.set(v.name, v);
+    now += size(v);
   };
   const free = (name: string): void => {
-    now = now.sub(live.get(name) ?? Expr.ZERO);
+    now -= size(live.get(name)!);
     live.delete(name);
   };
   run.inputs.forEach(allocate);
-  let peak = now;
-  let peakSize = now.approximate(REFERENCE_DIM);
+  let peakSet = [...live.values()];
+  let peakSize = now;
   run.nodes.forEach((n, i) => {
     n.outputs.forEach(allocate);
-    const size = now.approximate(REFERENCE_DIM);
-    if (size > peakSize) [peak, peakSize] = [now, size];
+    if (now > peakSize) {
+      peakSize = now;
+      peakSet = [...live.values()];
+    }
     for (const v of n.inputs) if (lastUse.get(v.name) === i && live.has(v.name)) free(v.name);
     for (const o of n.outputs) if (!lastUse.has(o.name)) free(o.name);
   });
-  return peak;
+  return sum(peakSet.map(valueBytes));
 }
 
 /** Symbolic live sets are ranked with every symbol at this size: "large inputs". */
