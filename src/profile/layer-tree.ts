@@ -8,9 +8,16 @@ import type { LayerRow } from './report';
  * `layer1.0`, `conv1`), rolling costs up. One pass bottom-up: each module's figures come from
  * its children's, so a 10,000-node graph costs a few passes over the nodes, not one per module.
  */
-export function buildLayerTree(nodes: NodeResult[], shared: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): LayerRow[] {
+export function buildLayerTree(
+  allNodes: NodeResult[],
+  shared: ReadonlySet<string>,
+  graphInputs: ReadonlySet<string>,
+  graphOutputs: ReadonlySet<string>,
+): LayerRow[] {
+  // Constant nodes hold data, not layers: their tensors show up as the weights of their readers.
+  const nodes = allNodes.filter((n) => n.opType !== 'Constant' || n.domain !== '');
   const root = groupByScope(nodes);
-  markBoundaries(nodes, root.chains, graphOutputs);
+  markBoundaries(nodes, root.chains, graphInputs, graphOutputs);
 
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
     const own = n.weights.filter((w) => w.role === 'param');
@@ -47,7 +54,11 @@ export function buildLayerTree(nodes: NodeResult[], shared: ReadonlySet<string>,
       name: g.name,
       depth,
       kind: 'module',
-      op: [...g.ops].map(([op, c]) => (c > 1 ? `${op}×${c}` : op)).join(' '),
+      // Ops that do the multiply-accumulates first, then the most frequent.
+      op: [...g.ops]
+        .sort(([, a], [, b]) => Number(b.heavy) - Number(a.heavy) || b.count - a.count)
+        .map(([op, { count }]) => (count > 1 ? `${op}×${count}` : op))
+        .join(' '),
       inputShapes: [...g.inputs.values()],
       outputShapes: [...g.outputs.values()],
       params: params.reduce((s, w) => s + w.elements, 0),
@@ -71,8 +82,8 @@ interface Group {
   path: string;
   groups: Map<string, Group>;
   items: (Group | NodeResult)[];
-  /** Op types inside, with counts. */
-  ops: Map<string, number>;
+  /** Op types inside, with counts, and whether any of them has MACs. */
+  ops: Map<string, { count: number; heavy: boolean }>;
   /** Weights read inside, each once. */
   weights: Map<string, WeightUse>;
   /** Values crossing the module's boundary, in graph order. */
@@ -113,7 +124,8 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
     chains.set(n, chain);
     const weights = allWeights(n);
     for (const m of chain) {
-      m.ops.set(n.opType, (m.ops.get(n.opType) ?? 0) + 1);
+      const seen = m.ops.get(n.opType) ?? { count: 0, heavy: false };
+      m.ops.set(n.opType, { count: seen.count + 1, heavy: seen.heavy || !(n.macs?.constant === 0) });
       for (const w of weights) if (!m.weights.has(w.name)) m.weights.set(w.name, w);
     }
   });
@@ -125,14 +137,15 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
  * module below their common ancestor: it is an output of P's deeper modules and an input of
  * C's. Most values stay inside one module, so this touches little beyond the nodes themselves.
  */
-function markBoundaries(nodes: NodeResult[], chains: Map<NodeResult, Group[]>, graphOutputs: ReadonlySet<string>): void {
+function markBoundaries(nodes: NodeResult[], chains: Map<NodeResult, Group[]>, graphInputs: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): void {
   const producer = new Map<string, { chain: Group[]; value: ValueShape }>();
   for (const n of nodes) for (const o of n.outputs) producer.set(o.name, { chain: chains.get(n)!, value: o });
   for (const n of nodes) {
     const chain = chains.get(n)!;
     for (const v of n.inputs) {
-      if (n.weights.some((w) => w.name === v.name)) continue;
       const p = producer.get(v.name);
+      // Boundaries are drawn for activations: graph inputs and values computed by nodes.
+      if (!p && !graphInputs.has(v.name)) continue;
       const from = p?.chain ?? [];
       let common = 0;
       while (common < from.length && common < chain.length && from[common] === chain[common]) common++;

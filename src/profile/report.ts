@@ -110,7 +110,7 @@ export function buildReport(run: GraphRun, meta: ReportMeta, warnings: string[] 
   const notParams = new Set(used.filter((w) => w.role !== 'param').map((w) => w.name));
   const params = used.filter((w) => w.role === 'param');
   const stored = [...run.storedWeights.values()].filter((w) => w.role === 'param' && !notParams.has(w.name));
-  const layers = buildLayerTree(run.nodes, sharedNames, new Set(run.outputs.map((o) => o.name)));
+  const layers = buildLayerTree(run.nodes, sharedNames, new Set(run.inputs.map((i) => i.name)), new Set(run.outputs.map((o) => o.name)));
   const totals: Totals = {
     params: sumOf(params, (w) => w.elements),
     storedParams: sumOf(stored, (w) => w.elements),

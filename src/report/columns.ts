@@ -28,6 +28,12 @@ function status(r: LayerRow): string {
   return parts.join('; ');
 }
 
+/** A module's op summary cut to its first few entries: the full list is in JSON and CSV. */
+function shortOps(op: string, keep = 4): string {
+  const parts = op.split(' ');
+  return parts.length > keep ? `${parts.slice(0, keep).join(' ')} …` : op;
+}
+
 export const COLUMNS: Column[] = [
   {
     header: 'Layer',
@@ -35,7 +41,7 @@ export const COLUMNS: Column[] = [
     human: (r) => `${'  '.repeat(r.depth)}${printable(r.name)}`,
     exact: (r) => r.path,
   },
-  { header: 'Op', align: 'left', human: (r) => printable(r.op), exact: (r) => r.op },
+  { header: 'Op', align: 'left', human: (r) => printable(shortOps(r.op)), exact: (r) => r.op },
   { header: 'Input shape', align: 'left', human: (r) => formatShapes(r.inputShapes), exact: (r) => formatShapes(r.inputShapes) },
   { header: 'Output shape', align: 'left', human: (r) => formatShapes(r.outputShapes), exact: (r) => formatShapes(r.outputShapes) },
   { header: 'Params', align: 'right', human: (r) => (r.params ? formatCount(r.params) : '–'), exact: (r) => String(r.params) },
