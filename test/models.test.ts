@@ -113,6 +113,7 @@ test('control flow: If costs its larger branch, Loops their body × trips, each 
 const ORT_CASES: [string, Record<string, number[]>][] = [
   ['resnet18', {}],
   ['resnet18_bn', {}],
+  ['vgg16', {}],
   ['mobilenet_v2', {}],
   ['mobilenet_v2_dyn', { input: [2, 3, 96, 128] }],
   ['tiny_transformer', { tokens: [2, 7] }],

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortShapes } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 
 type Opset = ModelSpec['opset'];
@@ -25,19 +25,6 @@ function model(nodes: NodeSpec[], inputs: ValueSpec[], opset: Opset = 17, initia
 
 function node(opType: string, inputs: string[], attrs?: Record<string, AttrValue>, domain?: string): NodeSpec {
   return { opType, inputs, outputs: [`${opType}_out`], name: opType, ...(attrs ? { attrs } : {}), ...(domain ? { domain } : {}) };
-}
-
-/** Output dims ONNX Runtime computes for each graph output, with zero-filled float inputs. */
-async function ortShapes(spec: ModelSpec, feeds: Record<string, number[]>): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(encodeModel(spec), { logSeverityLevel: 3 });
-  try {
-    const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, d] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', new Float32Array(d.reduce((a, b) => a * b, 1)), d);
-    const result = await session.run(tensors);
-    return spec.graph.outputs.map((o) => [...result[o.name].dims].map(Number));
-  } finally {
-    await session.release();
-  }
 }
 
 const UNARY_MATH = ['Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sqrt', 'Exp', 'Log', 'Erf', 'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Tanh'];

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type GraphSpec, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type GraphSpec, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortDims, ortTensor } from './helpers/ort';
 import { allRows, dims, num, profileSpec, row } from './helpers/profile';
 import { profileModel } from '../src/formats/registry';
 import { FileSource, FolderHost } from '../src/io/file-source';
@@ -17,30 +17,6 @@ const trueConst = (output: string): NodeSpec => ({ opType: 'Constant', inputs: [
 function spec(nodes: NodeSpec[], inputs: ValueSpec[], outputs: string[], initializers: TensorSpec[], opset = 13): ModelSpec {
   return { opset, graph: { nodes, inputs, outputs: outputs.map((name) => ({ name })), initializers } };
 }
-
-const ORT_TYPES: Record<number, [ort.Tensor.Type, (n: number) => ort.Tensor['data']]> = {
-  [DT.FLOAT]: ['float32', (n) => new Float32Array(n)],
-  [DT.INT64]: ['int64', (n) => new BigInt64Array(n)],
-  [DT.BOOL]: ['bool', (n) => new Uint8Array(n)],
-};
-
-/** Runs the model in onnxruntime on zero-filled inputs (or the given feeds); output dims by name. */
-async function ortDims(model: ModelSpec, feeds: Record<string, ort.Tensor> = {}): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeModel(model));
-  try {
-    for (const i of model.graph.inputs) {
-      if (feeds[i.name]) continue;
-      const shape = i.shape as number[];
-      const [type, make] = ORT_TYPES[i.elemType ?? DT.FLOAT];
-      feeds[i.name] = new ort.Tensor(type, make(shape.reduce((a, b) => a * b, 1)), shape);
-    }
-    const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]]));
-  } finally {
-    await session.release();
-  }
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // If
@@ -88,7 +64,7 @@ test('If with an unknown condition costs the more expensive branch, also symboli
   assert.equal(num(r.macs), Math.max(4 * 16 * 16, 4 * 16 * 64 + 4 * 64 * 16));
   assert.deepEqual(r.notes, ['condition unknown: costed as the more expensive branch']);
   assert.equal(r.children.length, 3); // both branches are shown
-  const feeds = { C: new ort.Tensor('bool', new Uint8Array([0]), []) };
+  const feeds = { C: ortTensor(DT.BOOL, [], 0) };
   assert.deepEqual((await ortDims(model, feeds)).Y, [4, 16]);
 
   const sym = row(profileSpec(ifModel({ input: true }, ['batch', 16])), 'If');
@@ -171,7 +147,7 @@ test('Loop with an unknown trip count: costs in `<name>.trips`', async () => {
   assert.equal(r.macs.evaluate(new Map([['decode.trips', 7]])), 7 * BODY_MACS);
   assert.deepEqual(r.outputShapes.map((o) => dims(o.shape)), [[4, 16], ['decode.trips', 4, 16]]);
   assert.deepEqual(r.notes, ['trip count unknown: costs are per `decode.trips`']);
-  const feeds = { M: new ort.Tensor('int64', new BigInt64Array([3n]), []) };
+  const feeds = { M: ortTensor(DT.INT64, [], 3) };
   const o = await ortDims(model, feeds);
   assert.deepEqual([o.final, o.scan], [[4, 16], [3, 4, 16]]);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortShapes } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 import type { LayerRow } from '../src/profile/report';
 import { floatToFraction } from '../src/ops/resize';
@@ -31,29 +31,6 @@ function zeros(name: string, d: number[], dataType: number = DT.FLOAT): TensorSp
 
 const floats = (name: string, values: number[]): TensorSpec => ({ name, dims: [values.length], values });
 const int64s = (name: string, values: number[]): TensorSpec => ({ name, dims: [values.length], dataType: DT.INT64, values });
-
-const TYPED: Record<number, [ort.Tensor.Type, (n: number) => ort.Tensor.DataType]> = {
-  [DT.FLOAT]: ['float32', (n) => new Float32Array(n)],
-  [DT.UINT8]: ['uint8', (n) => new Uint8Array(n)],
-  [DT.INT8]: ['int8', (n) => new Int8Array(n)],
-};
-
-/** Output dims ONNX Runtime computes for every graph output, with zero-filled inputs. */
-async function ortShapes(spec: ModelSpec): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(encodeModel(spec), { logSeverityLevel: 3 });
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const input of spec.graph.inputs) {
-      const d = input.shape as number[];
-      const [type, make] = TYPED[input.elemType ?? DT.FLOAT];
-      feeds[input.name] = new ort.Tensor(type, make(d.reduce((a, b) => a * b, 1)), d);
-    }
-    const result = await session.run(feeds);
-    return spec.graph.outputs.map((o) => [...result[o.name].dims].map(Number));
-  } finally {
-    await session.release();
-  }
-}
 
 /** Profiles `spec`, returns the single node row, and checks our output shapes against ORT's. */
 async function checked(spec: ModelSpec, opType: string): Promise<LayerRow> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { crossCheckOutputs } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 
 const i64 = (name: string, values: number[], shape: number[] = [values.length]): TensorSpec => ({ name, dataType: DT.INT64, dims: shape, values });
@@ -16,32 +16,8 @@ function opSpec(op: string, shapes: (number | string)[][], attrs: NodeSpec['attr
   return spec([{ opType: op, inputs: names, outputs: ['Y'], attrs }], shapes.map((shape, i) => ({ name: names[i], shape, elemType })), ['Y'], [], opset);
 }
 
-const ORT_TYPES: Record<number, ort.Tensor.Type> = { [DT.FLOAT]: 'float32', [DT.INT64]: 'int64', [DT.INT32]: 'int32', [DT.BOOL]: 'bool' };
-
 /** Runs the model in onnxruntime on ones (zeros would trip integer Div/Mod) and checks dims and dtypes against ours. */
-async function crossCheck(s: ModelSpec): Promise<void> {
-  const ours = profileSpec(s).outputs;
-  const typed = { ...s, graph: { ...s.graph, outputs: ours.map((o) => ({ name: o.name, elemType: o.dtype })) } };
-  const session = await ort.InferenceSession.create(encodeModel(typed), { logSeverityLevel: 3 });
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const v of s.graph.inputs) {
-      const d = (v.shape ?? []) as number[];
-      const n = d.reduce((a, b) => a * b, 1);
-      const t = v.elemType ?? DT.FLOAT;
-      const data =
-        t === DT.INT64 ? new BigInt64Array(n).fill(1n) : t === DT.INT32 ? new Int32Array(n).fill(1) : t === DT.BOOL ? new Uint8Array(n).fill(1) : new Float32Array(n).fill(1);
-      feeds[v.name] = new ort.Tensor(ORT_TYPES[t], data, d);
-    }
-    const result = await session.run(feeds);
-    for (const o of ours) {
-      assert.deepEqual(dims(o.shape), [...result[o.name].dims], `dims of ${o.name}`);
-      assert.equal(result[o.name].type, ORT_TYPES[o.dtype], `type of ${o.name}`);
-    }
-  } finally {
-    await session.release();
-  }
-}
+const crossCheck = (s: ModelSpec): Promise<void> => crossCheckOutputs(s, { fill: 1, types: true });
 
 // ---------------------------------------------------------------------------------------------
 // Broadcasting and costs

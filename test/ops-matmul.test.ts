@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortDims } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 import { DataType } from '../src/onnx/model';
 
@@ -21,31 +21,6 @@ function model(node: NodeSpec, inputs: ValueSpec[], opts: { initializers?: Tenso
       initializers: opts.initializers,
     },
   };
-}
-
-const ORT_TYPES: Record<number, [ort.Tensor.Type, (n: number) => ort.Tensor['data']]> = {
-  [DT.FLOAT]: ['float32', (n) => new Float32Array(n)],
-  [DT.UINT8]: ['uint8', (n) => new Uint8Array(n)],
-  [DT.INT8]: ['int8', (n) => new Int8Array(n)],
-  [DT.INT64]: ['int64', (n) => new BigInt64Array(n)],
-  [DT.BOOL]: ['bool', (n) => new Uint8Array(n)],
-};
-
-/** Runs the model in onnxruntime on zero-filled inputs; output dims by name. */
-async function ortDims(spec: ModelSpec): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeModel(spec));
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const i of spec.graph.inputs) {
-      const shape = i.shape as number[];
-      const [type, make] = ORT_TYPES[i.elemType ?? DT.FLOAT];
-      feeds[i.name] = new ort.Tensor(type, make(shape.reduce((a, b) => a * b, 1)), shape);
-    }
-    const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]]));
-  } finally {
-    await session.release();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortShapes } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 
 type Opset = ModelSpec['opset'];
@@ -31,18 +31,6 @@ function node(opType: string, inputs: string[], outputs: string[] = ['Y'], attrs
 function weight(name: string, d: number[]): TensorSpec {
   const n = d.reduce((a, b) => a * b, 1);
   return { name, dims: d, values: Array.from({ length: n }, (_, i) => 0.5 * (i + 1)) };
-}
-
-async function ortShapes(spec: ModelSpec, feeds: Record<string, number[]>): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(encodeModel(spec), { logSeverityLevel: 3 });
-  try {
-    const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, d] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', new Float32Array(d.reduce((a, b) => a * b, 1)), d);
-    const result = await session.run(tensors);
-    return spec.graph.outputs.map((o) => [...result[o.name].dims].map(Number));
-  } finally {
-    await session.release();
-  }
 }
 
 /** Our shapes for every output of the single node, in order. */

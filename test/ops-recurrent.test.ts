@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
-import { encodeModel, type AttrValue, type ModelSpec } from './helpers/onnx-builder';
+import { type AttrValue, type ModelSpec } from './helpers/onnx-builder';
+import { ortDims } from './helpers/ort';
 import { allRows, dims, num, profileSpec, row } from './helpers/profile';
 import { profileModel } from '../src/formats/registry';
 import { FileSource, FolderHost } from '../src/io/file-source';
@@ -53,21 +53,6 @@ function layer(l: Layer): ModelSpec {
       outputs: outputs.map((name) => ({ name })),
     },
   };
-}
-
-async function ortDims(spec: ModelSpec): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(encodeModel(spec));
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const i of spec.graph.inputs) {
-      const shape = i.shape as number[];
-      feeds[i.name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
-    }
-    const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v.dims]]));
-  } finally {
-    await session.release();
-  }
 }
 
 test('LSTM forward with bias: shapes, MACs = seq·batch·4·h·(in+h), 26 element-wise FLOPs per unit', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
-import { DT, encodeModel, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { DT, type AttrValue, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { ortShapes } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 
 function model(nodes: NodeSpec[], inputs: ValueSpec[], opset: number, initializers: TensorSpec[] = []): ModelSpec {
@@ -16,18 +16,6 @@ function node(opType: string, inputs: string[], attrs?: Record<string, AttrValue
 }
 
 const axesTensor = (name: string, values: number[]): TensorSpec => ({ name, dataType: DT.INT64, dims: [values.length], values });
-
-async function ortShapes(spec: ModelSpec, feeds: Record<string, number[]>): Promise<number[][]> {
-  const session = await ort.InferenceSession.create(encodeModel(spec), { logSeverityLevel: 3 });
-  try {
-    const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, d] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', new Float32Array(d.reduce((a, b) => a * b, 1)), d);
-    const result = await session.run(tensors);
-    return spec.graph.outputs.map((o) => [...result[o.name].dims].map(Number));
-  } finally {
-    await session.release();
-  }
-}
 
 /** FLOPs from the module's table for N input and M output elements. */
 const FLOPS: Record<string, (n: number, m: number) => number> = {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
 import { MemorySource } from '../src/io/byte-source';
 import { profileModel } from '../src/formats/registry';
 import type { ProfileOptions } from '../src/formats/types';
 import type { Report } from '../src/profile/report';
 import { DT, encodeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueSpec } from './helpers/onnx-builder';
+import { crossCheckOutputs } from './helpers/ort';
 import { dims, num, profileSpec, row } from './helpers/profile';
 
 // ---------------------------------------------------------------------------------------------
@@ -23,38 +23,11 @@ function shapes(report: Report, op: string): ((number | string)[] | undefined)[]
   return row(report, op).outputShapes.map((o) => dims(o.shape));
 }
 
-/** Zero-filled feeds for a model's inputs, by element type. */
-function zeros(inputs: ValueSpec[]): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const v of inputs) {
-    const d = (v.shape ?? []).map((x) => x as number);
-    const n = d.reduce((a, b) => a * b, 1);
-    const t = v.elemType ?? DT.FLOAT;
-    feeds[v.name] =
-      t === DT.INT64 ? new ort.Tensor('int64', new BigInt64Array(n), d) : t === DT.BOOL ? new ort.Tensor('bool', new Uint8Array(n), d) : new ort.Tensor('float32', new Float32Array(n), d);
-  }
-  return feeds;
-}
-
 /**
  * Runs the model in onnxruntime on zeros and checks every graph output's dims against ours. The
  * outputs are declared with the element types we inferred, which onnxruntime checks too.
  */
-async function crossCheck(s: ModelSpec, patch: (b: Uint8Array) => Uint8Array = (b) => b): Promise<void> {
-  const ours = profileModel('test.onnx', new MemorySource(patch(encodeModel(s))), undefined, {}).outputs;
-  const typed = { ...s, graph: { ...s.graph, outputs: ours.map((o) => ({ name: o.name, elemType: o.dtype })) } };
-  const session = await ort.InferenceSession.create(patch(encodeModel(typed)), { logSeverityLevel: 3 });
-  try {
-    const result = await session.run(zeros(s.graph.inputs));
-    for (const o of ours) {
-      const theirs = result[o.name];
-      assert.ok(theirs, `onnxruntime has no output ${o.name}`);
-      assert.deepEqual(dims(o.shape), [...theirs.dims], `dims of ${o.name}`);
-    }
-  } finally {
-    await session.release();
-  }
-}
+const crossCheck = (s: ModelSpec, patch?: (b: Uint8Array) => Uint8Array): Promise<void> => crossCheckOutputs(s, { patch });
 
 // INT64_MAX / INT64_MIN are not safe JS integers, so the builder cannot write them: write a
 // placeholder into raw_data and patch its 8 bytes.

@@ -4,15 +4,9 @@ import * as ort from 'onnxruntime-node';
 import { FileSource } from '../../src/io/file-source';
 import { loadOnnx, readTensorValues } from '../../src/onnx/load';
 import { inferModel } from '../../src/profile/infer-graph';
-import { appendGraphOutputs } from './onnx-builder';
+import { appendGraphOutputs, DT } from './onnx-builder';
+import { ortTensor } from './ort';
 import '../../src/ops/index';
-
-const ORT_TYPES: Record<number, [ort.Tensor.Type, (n: number) => ort.Tensor.DataType]> = {
-  1: ['float32', (n) => new Float32Array(n)],
-  7: ['int64', (n) => new BigInt64Array(n)],
-  6: ['int32', (n) => new Int32Array(n)],
-  9: ['bool', (n) => new Uint8Array(n)],
-};
 
 export interface ShapeMismatch {
   value: string;
@@ -47,9 +41,7 @@ export async function crossCheckShapes(file: string, inputs: Record<string, numb
   const feeds: Record<string, ort.Tensor> = {};
   for (const vi of model.graph.inputs) {
     if (model.graph.initializers.has(vi.name)) continue;
-    const dims = inputs[vi.name] ?? (vi.shape as number[]);
-    const [type, make] = ORT_TYPES[vi.elemType ?? 1];
-    feeds[vi.name] = new ort.Tensor(type, make(dims.reduce((a, b) => a * b, 1)), dims);
+    feeds[vi.name] = ortTensor(vi.elemType ?? DT.FLOAT, inputs[vi.name] ?? (vi.shape as number[]));
   }
   const results = await session.run(feeds);
   const mismatches: ShapeMismatch[] = [];
