@@ -1,28 +1,24 @@
 import type { Expr } from '../symbolic/expr';
 import type { ValueShape } from '../ops/types';
 import type { LayerRow, Report } from '../profile/report';
+import type { LayerDoc, Poly, Quantity, ReportDoc, ShapeDoc, TotalsDoc } from './report-doc';
 import { formatDtype, percentOf, visibleRows } from './rows';
 
 /** JSON schema version: bump when a field changes meaning or goes away. */
 export const JSON_SCHEMA_VERSION = 1;
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 /**
  * A number when exact and constant; otherwise the formula as a string, with the machine form
  * beside it under `<key>Poly`.
  */
-function putQuantity(into: Record<string, Json>, key: string, e: Expr): void {
+function quantity<K extends string>(key: K, e: Expr): { [P in K]: Quantity } & Partial<{ [P in `${K}Poly`]: Poly }> {
   const c = e.constant;
-  if (c !== undefined) {
-    into[key] = c;
-    return;
-  }
-  into[key] = e.toString();
-  into[`${key}Poly`] = e.toPoly().map(([coef, atoms]) => [coef, atoms]);
+  const out: Record<string, unknown> = { [key]: c ?? e.toString() };
+  if (c === undefined) out[`${key}Poly`] = e.toPoly();
+  return out as { [P in K]: Quantity } & Partial<{ [P in `${K}Poly`]: Poly }>;
 }
 
-function shapeJson(v: ValueShape): Json {
+function shapeDoc(v: ValueShape): ShapeDoc {
   return {
     name: v.name,
     dtype: formatDtype(v.dtype),
@@ -31,63 +27,66 @@ function shapeJson(v: ValueShape): Json {
   };
 }
 
-function rowJson(r: LayerRow, totals: Report['totals']): Json {
-  const o: Record<string, Json> = {
+function layerDoc(r: LayerRow, totals: Report['totals']): LayerDoc {
+  const pct = percentOf(r.macs, totals.macs);
+  return {
     path: r.path,
     name: r.name,
     depth: r.depth,
     kind: r.kind,
     op: r.op,
-    inputShapes: r.inputShapes.map(shapeJson),
-    outputShapes: r.outputShapes.map(shapeJson),
+    inputShapes: r.inputShapes.map(shapeDoc),
+    outputShapes: r.outputShapes.map(shapeDoc),
     params: r.params,
     sharedParams: r.sharedParams,
+    ...quantity('macs', r.macs),
+    ...quantity('flops', r.flops),
+    ...quantity('activationBytes', r.activationBytes),
+    weightBytes: r.weightBytes,
+    ...quantity('memoryBytes', r.memoryBytes),
+    macsPercent: pct === undefined ? null : Number(pct.toFixed(4)),
+    unknownNodes: r.unknownNodes,
+    ...(r.formula ? { formula: r.formula } : {}),
+    ...(r.unknown !== undefined ? { unknown: r.unknown } : {}),
+    ...(r.notes.length ? { notes: r.notes } : {}),
   };
-  putQuantity(o, 'macs', r.macs);
-  putQuantity(o, 'flops', r.flops);
-  putQuantity(o, 'activationBytes', r.activationBytes);
-  o.weightBytes = r.weightBytes;
-  putQuantity(o, 'memoryBytes', r.memoryBytes);
-  const pct = percentOf(r.macs, totals.macs);
-  o.macsPercent = pct === undefined ? null : Number(pct.toFixed(4));
-  o.unknownNodes = r.unknownNodes;
-  if (r.formula) o.formula = r.formula;
-  if (r.unknown !== undefined) o.unknown = r.unknown;
-  if (r.notes.length) o.notes = r.notes;
-  return o;
 }
 
-export function toJson(report: Report, depth = Infinity): string {
-  const totals: Record<string, Json> = {
-    params: report.totals.params,
-    storedParams: report.totals.storedParams,
-    sharedParams: report.totals.sharedParams,
-    buffers: report.totals.buffers,
-    constants: report.totals.constants,
+export function toReportDoc(report: Report, depth = Infinity): ReportDoc {
+  const t = report.totals;
+  const totals: TotalsDoc = {
+    params: t.params,
+    storedParams: t.storedParams,
+    sharedParams: t.sharedParams,
+    buffers: t.buffers,
+    constants: t.constants,
+    ...quantity('macs', t.macs),
+    ...quantity('flops', t.flops),
+    ...quantity('activationBytes', t.activationBytes),
+    ...quantity('peakActivationBytes', t.peakActivationBytes),
+    weightBytes: t.weightBytes,
+    ...quantity('memoryBytes', t.memoryBytes),
+    nodes: t.nodes,
   };
-  putQuantity(totals, 'macs', report.totals.macs);
-  putQuantity(totals, 'flops', report.totals.flops);
-  putQuantity(totals, 'activationBytes', report.totals.activationBytes);
-  putQuantity(totals, 'peakActivationBytes', report.totals.peakActivationBytes);
-  totals.weightBytes = report.totals.weightBytes;
-  putQuantity(totals, 'memoryBytes', report.totals.memoryBytes);
-  totals.nodes = report.totals.nodes;
-  const doc: Record<string, Json> = {
+  return {
     schemaVersion: JSON_SCHEMA_VERSION,
     file: report.file,
     format: report.format,
     producer: report.producer,
     opsets: report.opsets,
-    inputs: report.inputs.map(shapeJson),
-    outputs: report.outputs.map(shapeJson),
+    inputs: report.inputs.map(shapeDoc),
+    outputs: report.outputs.map(shapeDoc),
     bindings: report.bindings,
     symbols: report.symbols,
     totals,
     unknownOps: report.unknownOps,
-    shared: report.shared as unknown as Json,
-    unusedWeights: report.unusedWeights as unknown as Json,
+    shared: report.shared,
+    unusedWeights: report.unusedWeights,
     warnings: report.warnings,
-    layers: visibleRows(report, depth).map((r) => rowJson(r, report.totals)),
+    layers: visibleRows(report, depth).map((r) => layerDoc(r, report.totals)),
   };
-  return JSON.stringify(doc, null, 2);
+}
+
+export function toJson(report: Report, depth = Infinity): string {
+  return JSON.stringify(toReportDoc(report, depth), null, 2);
 }

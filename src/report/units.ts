@@ -1,5 +1,6 @@
 import type { Expr } from '../symbolic/expr';
 import { joinTerms } from '../symbolic/expr';
+import type { Poly, Quantity } from './report-doc';
 
 const DECIMAL: [number, string][] = [
   [1e15, 'P'],
@@ -47,11 +48,31 @@ const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 export function formatQuantity(e: Expr, unit: (n: number) => string = formatCount): string {
   const c = e.constant;
   if (c !== undefined) return unit(c);
+  return formatTerms(e.orderedTerms(), unit);
+}
+
+/** The same for a JSON report value: a number, or formula text with its machine form. */
+export function formatDocQuantity(q: Quantity, poly: Poly | undefined, unit: (n: number) => string = formatCount): string {
+  if (typeof q === 'number') return unit(q);
+  if (!poly) return q;
+  const terms = poly.map(([coef, atoms]) => {
+    const entries = Object.entries(atoms).sort(([a], [b]) => a.localeCompare(b));
+    return {
+      coef,
+      monomial: entries.map(([a, p]) => (p === 1 ? a : `${a}^${p}`)).join('·'),
+      degree: entries.reduce((s, [, p]) => s + p, 0),
+    };
+  });
+  terms.sort((x, y) => y.degree - x.degree || x.monomial.localeCompare(y.monomial));
+  return formatTerms(terms, unit);
+}
+
+function formatTerms(terms: { coef: number; monomial: string }[], unit: (n: number) => string): string {
   return joinTerms(
-    e.orderedTerms().map((t) => {
+    terms.map((t) => {
       const mono = t.monomial.replace(/\^(\d+)/g, (_, d: string) => [...d].map((x) => SUPERSCRIPT[Number(x)]).join(''));
       const coef = Math.abs(t.coef);
-      const text = !mono ? unit(coef) : coef === 1 ? mono : `${unit(coef).replace(/ $/, '')}·${mono}`;
+      const text = !mono ? unit(coef) : coef === 1 ? mono : `${unit(coef)}·${mono}`;
       return { coef: t.coef, text: t.coef < 0 && mono && coef === 1 ? `-${text}` : text };
     }),
   );
