@@ -37,7 +37,9 @@ export type AttrValue =
   | { floats: number[] }
   | { strings: string[] }
   | { tensor: TensorSpec }
-  | { graph: GraphSpec };
+  | { graph: GraphSpec }
+  /** Inside a function body: take the calling node's attribute of that name (of type `type`). */
+  | { ref: string; type: 'float' | 'int' | 'string' | 'ints' | 'floats' };
 
 export interface NodeSpec {
   opType: string;
@@ -207,6 +209,9 @@ function attributeProto(name: string, value: AttrValue): ProtoWriter {
   } else if ('tensor' in value) {
     w.message(5, tensorProto(value.tensor));
     type = AttrType.TENSOR;
+  } else if ('ref' in value) {
+    w.string(21, value.ref);
+    type = { float: AttrType.FLOAT, int: AttrType.INT, string: AttrType.STRING, ints: AttrType.INTS, floats: AttrType.FLOATS }[value.type];
   } else {
     w.message(6, graphProto(value.graph));
     type = AttrType.GRAPH;
