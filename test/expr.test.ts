@@ -48,3 +48,15 @@ test('sum and product helpers', () => {
   assert.equal(product([b, Expr.of(3), s]).toString(), '3·batch·seq');
   assert.deepEqual(b.scale(3).add(1).toPoly(), [[1, {}], [3, { batch: 1 }]]);
 });
+
+test('nested floors from strided layers collapse: floor((floor((h + 1)/2) + 1)/2) = floor((h + 3)/4)', () => {
+  const h = Expr.sym('h');
+  let x = h;
+  for (let i = 0; i < 5; i++) x = x.add(2 - 3).floorDiv(2).add(1); // five stride-2, k3, p1 layers
+  assert.equal(x.toString(), 'floor((h + 31)/32)');
+  for (const v of [1, 31, 32, 33, 224, 225, 320]) {
+    let concrete = v;
+    for (let i = 0; i < 5; i++) concrete = Math.floor((concrete - 1) / 2) + 1;
+    assert.equal(x.evaluate(new Map([['h', v]])), concrete, `h = ${v}`);
+  }
+});

@@ -134,6 +134,8 @@ export class Expr {
     const quotient = new Expr(whole);
     // Remainders of the symbolic terms are below d; a lone constant remainder in [0, d) floors to 0.
     if (rest.length === 0 || (rest.length === 1 && rest[0].key === '')) return quotient;
+    const nested = nestedFloor(rest, d);
+    if (nested) return quotient.add(nested);
     const r = new Expr(rest);
     return quotient.add(Expr.atom({ key: `floor((${r})/${d})`, kind: 'floor', args: [r], den: d }));
   }
@@ -297,6 +299,19 @@ function substituteAtom(a: Atom, b: Bindings): Expr {
     case 'max':
       return a.args![0].substitute(b).max(a.args![1].substitute(b));
   }
+}
+
+/**
+ * floor((floor(n/a) + b)/d) = floor((n + a·b)/(a·d)) for integers n, b and positive a, d: strided
+ * layers in a row (floor((floor((h + 1)/2) + 1)/2)) collapse to one readable floor((h + 3)/4).
+ */
+function nestedFloor(rest: Term[], d: number): Expr | undefined {
+  const constant = rest.find((t) => t.key === '')?.coef ?? 0;
+  const symbolic = rest.filter((t) => t.key !== '');
+  if (symbolic.length !== 1 || symbolic[0].coef !== 1 || symbolic[0].factors.length !== 1) return undefined;
+  const [atom, power] = symbolic[0].factors[0];
+  if (atom.kind !== 'floor' || power !== 1) return undefined;
+  return atom.args![0].add(atom.den! * constant).floorDiv(atom.den! * d);
 }
 
 function approximateAtom(a: Atom, value: number): number {
