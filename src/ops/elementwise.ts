@@ -22,7 +22,7 @@ import { Expr, sum } from '../symbolic/expr';
 import { DataType, isIntegerType } from '../onnx/model';
 import { defineOps } from './registry';
 import { broadcast } from './shape-utils';
-import { broadcastContents, nonNegative, perElement, signOf, withContents } from './tensor-ops';
+import { broadcastContents, nonNegative, perElement, signOf, withContents } from './values';
 import type { OpContext, TensorValue } from './types';
 
 type ExprFn = (args: Expr[], ctx: OpContext, isInt: boolean) => Expr | undefined;
