@@ -6,7 +6,7 @@
 # test run: the install is locked and skipped when already complete.
 #
 #   bash scripts/setup-e2e.sh          # first time 2-3 minutes (native builds), then instant
-#   node --import tsx --test test/e2e-harness.test.ts
+#   node --import tsx --test test/e2e.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec node --import tsx -e '

@@ -11,7 +11,6 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const NODE_VERSION = '24.11.1';
@@ -306,6 +305,29 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.first().click({ timeout: 15_000 });
 }
 
+/**
+ * Waits until the command palette lists a command: the sign that the workbench has read the
+ * installed extensions' contributions. Until then a double click opens a model in the text
+ * editor, because no custom editor is known for it yet.
+ */
+export async function waitForCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+  });
+  try {
+    for (const deadline = Date.now() + timeoutMs; ; await sleep(500)) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await input.fill(`>${title}`);
+      if (await row.first().waitFor({ timeout: 1000 }).then(() => true, () => false)) return;
+      if (Date.now() > deadline) throw new Error(`the command palette did not list "${title}" within ${timeoutMs / 1000} s`);
+    }
+  } finally {
+    await page.keyboard.press('Escape');
+  }
+}
+
 /** Opens a top-level workspace file with a double click in the Explorer. */
 export async function openFileFromExplorer(page: Page, name: string): Promise<void> {
   const rows = page.locator('.explorer-folders-view .monaco-list-row');
@@ -332,92 +354,3 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-// ---------------------------------------------------------------------------------------------
-// .vsix
-
-/**
- * Zips an extension folder (its package.json at the top) into a .vsix: the folder under
- * `extension/`, plus the two manifests VS Code's installer reads. Enough for code-server's
- * --install-extension; it does not do vsce's checks, .vscodeignore or dependency bundling.
- */
-export function packVsix(extensionDir: string, outFile: string): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8'));
-  const files = listFiles(extensionDir);
-  const xml = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const manifest = `<?xml version="1.0" encoding="utf-8"?>
-<PackageManifest Version="2.0.0" xmlns="http://schemas.microsoft.com/developer/vsx-schema/2011" xmlns:d="http://schemas.microsoft.com/developer/vsx-schema-design/2011">
-  <Metadata>
-    <Identity Language="en-US" Id="${xml(pkg.name)}" Version="${xml(pkg.version)}" Publisher="${xml(pkg.publisher)}" />
-    <DisplayName>${xml(pkg.displayName ?? pkg.name)}</DisplayName>
-    <Description xml:space="preserve">${xml(pkg.description)}</Description>
-    <Properties>
-      <Property Id="Microsoft.VisualStudio.Code.Engine" Value="${xml(pkg.engines?.vscode)}" />
-    </Properties>
-  </Metadata>
-  <Installation><InstallationTarget Id="Microsoft.VisualStudio.Code" /></Installation>
-  <Dependencies />
-  <Assets><Asset Type="Microsoft.VisualStudio.Code.Manifest" Path="extension/package.json" Addressable="true" /></Assets>
-</PackageManifest>
-`;
-  const exts = [...new Set(files.map((f) => path.extname(f).toLowerCase()).filter(Boolean)), '.vsixmanifest'];
-  const mime: Record<string, string> = { '.json': 'application/json', '.js': 'application/javascript', '.vsixmanifest': 'text/xml' };
-  const contentTypes = `<?xml version="1.0" encoding="utf-8"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">${exts
-    .map((e) => `<Default Extension="${xml(e)}" ContentType="${mime[e] ?? 'application/octet-stream'}" />`)
-    .join('')}</Types>
-`;
-  fs.writeFileSync(outFile, zip([
-    ['extension.vsixmanifest', Buffer.from(manifest)],
-    ['[Content_Types].xml', Buffer.from(contentTypes)],
-    ...files.map((f): [string, Buffer] => [`extension/${f}`, fs.readFileSync(path.join(extensionDir, f))]),
-  ]));
-  return outFile;
-}
-
-function listFiles(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((d) => {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    return d.isDirectory() ? listFiles(dir, r) : [r];
-  });
-}
-
-/** Minimal deflate zip writer (no zip64), so building a .vsix needs no extra dependency. */
-function zip(entries: [string, Buffer][]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const nameBuf = Buffer.from(name, 'utf8');
-    const packed = zlib.deflateRawSync(data);
-    const crc = zlib.crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(0, 10); // time
-    local.writeUInt16LE(0x21, 12); // date: 1980-01-01, so the bytes are reproducible
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    local.copy(central, 6, 4, 30); // same fields as the local header, in the same order
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, packed);
-    centrals.push(central, nameBuf);
-    offset += local.length + nameBuf.length + packed.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}

@@ -1,0 +1,87 @@
+/**
+ * One-line texts for a profile result: the clipboard summary, the status bar and its tooltip.
+ * No vscode import, so it is unit-tested on its own.
+ */
+import type { BudgetMetric, BudgetState, ProfileResult } from '../server/protocol';
+import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
+import { formatBytes, formatCount, formatDocQuantity } from '../src/report/units';
+
+const METRIC_LABEL: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'params', activations: 'peak activations' };
+
+const count = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatCount);
+const bytes = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatBytes);
+
+function metricText(metric: BudgetMetric, n: number): string {
+  return metric === 'activations' ? formatBytes(n) : formatCount(n);
+}
+
+function inputsText(report: ReportDoc): string {
+  return report.inputs.map((i) => `${i.name} ${i.shape ? i.shape.join('×') : '?'}`).join(', ');
+}
+
+/**
+ * `resnet18.onnx: 11.68 M params · 1.814 G MACs · 3.636 G FLOPs · 44.57 MiB weights · peak
+ * activations 6.125 MiB (input 1×3×224×224) · over budget: MACs 1.814 G > 1 G`
+ */
+export function summaryLine(fileName: string, result: ProfileResult): string {
+  const r = result.report;
+  if (!r) return result.error ?? `${fileName}: no profile`; // the error names the file already
+  const t = r.totals;
+  const parts = [
+    `${formatCount(t.params)} params`,
+    `${count(t.macs, t.macsPoly)} MACs`,
+    `${count(t.flops, t.flopsPoly)} FLOPs`,
+    `${formatBytes(t.weightBytes)} weights`,
+    `peak activations ${bytes(t.peakActivationBytes, t.peakActivationBytesPoly)}`,
+  ];
+  const over = result.budget.violations.map((v) =>
+    typeof v.value === 'number'
+      ? `${METRIC_LABEL[v.metric]} ${metricText(v.metric, v.value)} > ${metricText(v.metric, v.budget)}`
+      : `${METRIC_LABEL[v.metric]} unbound (budget ${metricText(v.metric, v.budget)})`,
+  );
+  const inputs = inputsText(r);
+  return `${fileName}: ${parts.join(' · ')}${inputs ? ` (${inputs})` : ''}${over.length ? ` · over budget: ${over.join(', ')}` : ''}`;
+}
+
+/** Status bar text: `$(pulse) 1.814 G MACs · 11.68 M params`, `$(warning)` appended when over budget. */
+export function statusText(result: ProfileResult): string {
+  const r = result.report;
+  if (!r) return '$(error) FlopLens';
+  const macs = r.totals.macs;
+  // A formula does not fit in the status bar: name the symbols to bind instead.
+  const shown = r.symbols.length > 3 ? `${r.symbols.slice(0, 3).join(', ')}, …` : r.symbols.join(', ');
+  const macsText = typeof macs === 'number' ? `${formatCount(macs)} MACs` : `MACs depend on ${shown}`;
+  const warning = result.budget.violations.length > 0 ? ' $(warning)' : '';
+  return `$(pulse) ${macsText} · ${formatCount(r.totals.params)} params${warning}`;
+}
+
+/** Plain-text lines for the tooltip: totals, inputs, then the budget state. */
+export function statusTooltipLines(fileName: string, result: ProfileResult): string[] {
+  const r = result.report;
+  if (!r) return [result.error ?? `${fileName}: no profile`];
+  const t = r.totals;
+  return [
+    fileName,
+    `${formatCount(t.params)} params · ${count(t.macs, t.macsPoly)} MACs · ${count(t.flops, t.flopsPoly)} FLOPs · ` +
+      `peak activations ${bytes(t.peakActivationBytes, t.peakActivationBytesPoly)}`,
+    `inputs: ${inputsText(r) || 'none'}`,
+    ...budgetLines(result.budget),
+  ];
+}
+
+export function budgetLines(budget: BudgetState): string[] {
+  const limits = Object.entries(budget.limits ?? {}) as [BudgetMetric, number][];
+  if (limits.length === 0) return ['No budget applies (settings floplens.budgets, floplens.defaultBudget).'];
+  const from = budget.source === undefined || budget.source === 'default' ? 'floplens.defaultBudget' : `floplens.budgets "${budget.source}"`;
+  const lines = [`Budget from ${from}:`];
+  for (const [metric, limit] of limits) {
+    const v = budget.violations.find((x) => x.metric === metric);
+    const label = METRIC_LABEL[metric];
+    if (!v) lines.push(`✓ ${label} within ${metricText(metric, limit)}`);
+    else if (typeof v.value === 'number') {
+      const over = limit > 0 ? ` (+${((v.value / limit - 1) * 100).toFixed(1)}%)` : '';
+      lines.push(`⚠ ${label} ${metricText(metric, v.value)} over the ${metricText(metric, limit)} budget${over}`);
+    } else lines.push(`⚠ ${label} depend on unbound dims: bind them to check the ${metricText(metric, limit)} budget`);
+  }
+  return lines;
+}

@@ -1,0 +1,215 @@
+/**
+ * model-references: in any text document (Python, YAML, JSON, Markdown, shell…), a string or
+ * path token naming an existing model file of the document's workspace folder gets a code lens
+ * with the model's totals and a hover with a small report.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CodeLens, Hover } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { mdEscape } from '../../src/report/markdown';
+import type { LayerDoc, Poly, Quantity, ShapeDoc } from '../../src/report/report-doc';
+import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../../src/report/units';
+import type { BudgetMetric, ProfileResult } from '../protocol';
+import { isInside, uriToPath, type Folder } from '../workspace';
+import type { Analyzer, AnalyzerContext } from './registry';
+
+/** Documents larger than this are not searched; nobody keeps model paths in such files. */
+const MAX_DOC_CHARS = 2_000_000;
+/** Tokens looked up per document, so a generated file full of paths stays cheap. */
+const MAX_TOKENS = 500;
+/** Characters that end a path token (a quoted path may hold spaces: see `tokens`). */
+const DELIMITER = /[\s"'`()[\]{}<>,;=|:&*?!]/;
+
+const OPEN_PROFILE_COMMAND = 'floplens.openProfile';
+
+interface Token {
+  start: number;
+  end: number;
+  text: string;
+}
+
+interface Reference extends Token {
+  file: string;
+}
+
+export const modelReferences: Analyzer = {
+  id: 'model-references',
+
+  async codeLenses(doc, ctx, token) {
+    const refs = await references(doc, ctx, () => true);
+    const results = new Map<string, Promise<ProfileResult>>();
+    for (const r of refs) if (!results.has(r.file)) results.set(r.file, ctx.profile(r.file, token));
+    return Promise.all(
+      refs.map(async (r): Promise<CodeLens> => ({
+        range: { start: doc.positionAt(r.start), end: doc.positionAt(r.end) },
+        command: { title: lensTitle(path.basename(r.file), await results.get(r.file)!), command: OPEN_PROFILE_COMMAND, arguments: [(await results.get(r.file)!).uri] },
+      })),
+    );
+  },
+
+  async hover(doc, position, ctx, token) {
+    const at = doc.offsetAt(position);
+    const [ref] = await references(doc, ctx, (t) => t.start <= at && at <= t.end);
+    if (!ref) return undefined;
+    const result = await ctx.profile(ref.file, token);
+    // Markdown built from escaped text only: names in a model file can be anything.
+    return {
+      contents: { kind: 'markdown', value: hoverMarkdown(path.basename(ref.file), result) },
+      range: { start: doc.positionAt(ref.start), end: doc.positionAt(ref.end) },
+    } satisfies Hover;
+  },
+};
+
+/** Tokens of the document that name an existing model file inside the document's workspace folder. */
+async function references(doc: TextDocument, ctx: AnalyzerContext, wanted: (t: Token) => boolean): Promise<Reference[]> {
+  const docPath = uriToPath(doc.uri);
+  const folder = docPath && ctx.folderOf(docPath);
+  if (!docPath || !folder) return [];
+  const text = doc.getText();
+  if (text.length > MAX_DOC_CHARS) return [];
+  const found = await Promise.all(
+    tokens(text, ctx.modelExtensions)
+      .filter(wanted)
+      .slice(0, MAX_TOKENS)
+      .map(async (t) => {
+        const file = await resolveToken(t.text, path.dirname(docPath), folder);
+        return file ? { ...t, file } : undefined;
+      }),
+  );
+  return found.filter((r): r is Reference => r !== undefined);
+}
+
+/** Path-like tokens ending in a model extension: `models/r.onnx`, `./m.onnx`, `"my models/m.onnx"`. */
+function tokens(text: string, extensions: readonly string[]): Token[] {
+  const out: Token[] = [];
+  const re = new RegExp(`(?:${extensions.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w.-])`, 'gi');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const end = m.index + m[0].length;
+    let start = m.index;
+    while (start > 0 && !DELIMITER.test(text[start - 1])) start--;
+    const quote = text[end];
+    if (quote === '"' || quote === "'" || quote === '`') {
+      const open = text.lastIndexOf(quote, start - 1);
+      const lineStart = text.lastIndexOf('\n', m.index) + 1;
+      if (open >= lineStart && open < start - 1) start = open + 1;
+    }
+    // A bare extension (`*.onnx`) names no file; `//host/m.onnx` after a scheme is a URL.
+    if (start === m.index || (text[start - 1] === ':' && text.startsWith('//', start))) continue;
+    out.push({ start, end, text: text.slice(start, end) });
+  }
+  return out;
+}
+
+/**
+ * The model file a token names: relative to the document's folder, then to its workspace folder.
+ * A path leading outside the workspace folder, also through a symbolic link, is not followed.
+ */
+async function resolveToken(token: string, docDir: string, folder: Folder): Promise<string | undefined> {
+  if (token.includes('\0')) return undefined;
+  const native = token.split(/[\\/]/).join(path.sep);
+  const tries = path.isAbsolute(native) ? [path.resolve(native)] : [path.resolve(docDir, native), path.resolve(folder.path, native)];
+  for (const candidate of new Set(tries)) {
+    if (!isInside(folder.path, candidate)) continue;
+    try {
+      const real = await fs.realpath(candidate);
+      if (isInside(folder.real, real) && (await fs.stat(real)).isFile()) return candidate;
+    } catch {
+      // not there: try the next reading of the token
+    }
+  }
+  return undefined;
+}
+
+function quantity(q: Quantity, poly: Poly | undefined, unit: (n: number) => string = formatCount): string {
+  return formatDocQuantity(q, poly, unit);
+}
+
+function lensTitle(name: string, r: ProfileResult): string {
+  if (!r.report) return `${name} · cannot be profiled: ${(r.error ?? 'unknown error').replace(`${name}: `, '')}`;
+  const t = r.report.totals;
+  const parts = [name, `${formatCount(t.params)} params`, `${quantity(t.macs, t.macsPoly)} MACs`, `${quantity(t.flops, t.flopsPoly)} FLOPs`];
+  if (r.budget.violations.length) parts.push('over budget');
+  return parts.join(' · ');
+}
+
+function exact(q: Quantity, poly: Poly | undefined, unit: (n: number) => string = formatCount): string {
+  return typeof q === 'number' && q >= 1000 ? `${unit(q)} (${formatExact(q)})` : quantity(q, poly, unit);
+}
+
+function shapeText(s: ShapeDoc): string {
+  return s.shape === null ? '?' : s.shape.length === 0 ? 'scalar' : s.shape.join('×');
+}
+
+const METRIC_NAMES: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'params', activations: 'peak activations' };
+
+function hoverMarkdown(name: string, r: ProfileResult): string {
+  const e = mdEscape;
+  const title = `**${e(name)}** · FlopLens`;
+  if (!r.report) return `${title}\n\n${e(r.error ?? 'not profiled')}`;
+  const d = r.report;
+  const t = d.totals;
+  const dims = Object.entries(r.bindings.dims ?? {});
+  const lines = [
+    title,
+    '',
+    '| Total | |',
+    '|:--|--:|',
+    `| Params | ${e(exact(t.params, undefined))} |`,
+    `| MACs | ${e(exact(t.macs, t.macsPoly))} |`,
+    `| FLOPs | ${e(exact(t.flops, t.flopsPoly))} |`,
+    `| Peak activations | ${e(quantity(t.peakActivationBytes, t.peakActivationBytesPoly, formatBytes))} |`,
+    `| Weights | ${e(formatBytes(t.weightBytes))} |`,
+    '',
+    '| Input | Type | Shape |',
+    '|:--|:--|:--|',
+    ...d.inputs.map((i) => `| ${e(i.name)} | ${e(i.dtype)} | ${e(shapeText(i))} |`),
+    '',
+  ];
+  const top = topByMacs(d.layers);
+  if (top.length) {
+    lines.push('| Top layers by MACs | Op | MACs |', '|:--|:--|--:|', ...top.map((l) => `| ${e(l.path)} | ${e(l.op)} | ${e(quantity(l.macs, l.macsPoly))} |`), '');
+  }
+  if (dims.length) lines.push(`With ${e(dims.map(([k, v]) => `${k} = ${v}`).join(', '))}.`, '');
+  if (d.symbols.length) lines.push(`Depends on ${e(d.symbols.join(', '))}: bind with floplens.dims or Set Input Shape….`, '');
+  lines.push(budgetLine(r));
+  return lines.join('\n');
+}
+
+function budgetLine(r: ProfileResult): string {
+  const e = mdEscape;
+  const b = r.budget;
+  if (b.source === undefined) return 'Budget: none (floplens.budgets, floplens.defaultBudget).';
+  const setting = b.source === 'default' ? 'floplens.defaultBudget' : `floplens.budgets "${b.source}"`;
+  if (!b.limits) return `Budget: ${e(setting)} is invalid, see Problems.`;
+  const unit = (m: BudgetMetric): ((n: number) => string) => (m === 'activations' ? formatBytes : formatCount);
+  if (!b.violations.length) {
+    const within = Object.entries(b.limits).map(([m, v]) => `${METRIC_NAMES[m as BudgetMetric]} ≤ ${unit(m as BudgetMetric)(v)}`);
+    return `Budget: within ${e(setting)} (${e(within.join(', '))}).`;
+  }
+  const over = b.violations.map((v) =>
+    typeof v.value === 'number' ? `${METRIC_NAMES[v.metric]} ${unit(v.metric)(v.value)} > ${unit(v.metric)(v.budget)}` : `${METRIC_NAMES[v.metric]} cannot be checked (symbolic)`,
+  );
+  return `**Over budget** ${e(setting)}: ${e(over.join('; '))}.`;
+}
+
+/**
+ * The three leaf layers with the most MACs. Symbolic figures rank as the symbols grow: by
+ * degree, then by their value with every symbol at 1.
+ */
+function topByMacs(layers: LayerDoc[]): LayerDoc[] {
+  const key = (l: LayerDoc): [number, number] => {
+    if (typeof l.macs === 'number') return [0, l.macs];
+    const poly = l.macsPoly ?? [];
+    return [Math.max(0, ...poly.map(([, atoms]) => Object.values(atoms).reduce((a, b) => a + b, 0))), poly.reduce((s, [c]) => s + c, 0)];
+  };
+  const leaves = layers.filter((l, i) => {
+    const next = layers[i + 1];
+    return !(next && next.depth > l.depth) && l.macs !== 0;
+  });
+  return leaves
+    .map((l) => ({ l, k: key(l) }))
+    .sort((a, b) => b.k[0] - a.k[0] || b.k[1] - a.k[1])
+    .slice(0, 3)
+    .map((x) => x.l);
+}

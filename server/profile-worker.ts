@@ -1,0 +1,109 @@
+/**
+ * Worker thread of the language server: profiling is synchronous and can take seconds on a large
+ * graph, so it runs here and the server's connection never waits on it. One job at a time.
+ */
+import * as fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { BUDGET_METRICS, checkBudget } from '../src/budget';
+import { profileModel } from '../src/formats/registry';
+import { ModelError } from '../src/formats/types';
+import { FileSource, FolderHost } from '../src/io/file-source';
+import { compareWithBaseline, type Report } from '../src/profile/report';
+import { toCsv } from '../src/report/csv';
+import { toReportDoc } from '../src/report/json';
+import { toMarkdown } from '../src/report/markdown';
+import { printable } from '../src/report/rows';
+import { formatBytes, formatCount, formatQuantity } from '../src/report/units';
+import { verifyShapes } from './ort-verify';
+import type { Bindings, BudgetMetric } from './protocol';
+import type { Figure, Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('profile-worker.js runs as a worker thread of the FlopLens language server');
+
+port.on('message', (req: WorkerRequest) => {
+  run(req.job).then(
+    (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
+    (e: unknown) => port.postMessage({ id: req.id, failure: e instanceof Error ? e.message : String(e) } satisfies WorkerReply),
+  );
+});
+
+async function run(job: Job): Promise<JobResults[Job['kind']]> {
+  switch (job.kind) {
+    case 'profile':
+      return profileJob(job.file, job.bindings);
+    case 'export':
+      return exportJob(job.file, job.bindings, job.format);
+    case 'verify':
+      return verifyShapes(job.file, job.bindings);
+  }
+}
+
+function profileJob(file: string, bindings: Bindings): ProfileOutcome {
+  let report: Report;
+  try {
+    report = profileFile(file, bindings);
+  } catch (e) {
+    return { error: describeFailure(file, e) };
+  }
+  return { report: toReportDoc(report), figures: figuresOf(report) };
+}
+
+function exportJob(file: string, bindings: Bindings, format: 'csv' | 'md'): JobResults['export'] {
+  try {
+    const report = profileFile(file, bindings);
+    // As the CLI does for --input/--dim: say what the bindings changed against the file's own shapes.
+    if (Object.keys(bindings.dims ?? {}).length || Object.keys(bindings.inputShapes ?? {}).length) {
+      report.comparison = compareWithBaseline(profileFile(file, {}));
+    }
+    return { text: format === 'csv' ? toCsv(report) : toMarkdown(report) };
+  } catch (e) {
+    return { error: describeFailure(file, e) };
+  }
+}
+
+function profileFile(file: string, bindings: Bindings): Report {
+  const src = openModel(file);
+  try {
+    return profileModel(file, src, new FolderHost(file), { dims: bindings.dims ?? {}, inputShapes: bindings.inputShapes ?? {} });
+  } finally {
+    src.close();
+  }
+}
+
+function openModel(file: string): FileSource {
+  try {
+    if (fs.statSync(file).isDirectory()) throw new ModelError(file, 'is a folder, not a model file');
+    return FileSource.open(file);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+  }
+}
+
+/** One line naming the file; anything but a ModelError is our bug, still said in one line. */
+function describeFailure(file: string, e: unknown): string {
+  if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
+  return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
+}
+
+/**
+ * Every budgeted figure with its largest layers: checkBudget against limits nothing can meet
+ * returns all four, so the server applies the real limits without asking for a new profile.
+ */
+function figuresOf(report: Report): Record<BudgetMetric, Figure> {
+  const all = checkBudget(report, Object.fromEntries(BUDGET_METRICS.map((m) => [m, -Infinity])));
+  const out = {} as Record<BudgetMetric, Figure>;
+  for (const v of all) {
+    const unit = v.metric === 'activations' ? formatBytes : formatCount;
+    const expr = v.expr;
+    out[v.metric] = {
+      value: v.value ?? expr.toString(),
+      text: typeof expr === 'number' ? unit(expr) : formatQuantity(expr, unit),
+      symbols: typeof expr === 'number' ? [] : [...expr.symbols()],
+      top: v.top.map((t) => ({ path: printable(t.path), value: t.value })),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import { DEFAULT_SETTINGS, type Settings } from './protocol';
+
+const SEVERITIES: readonly Settings['budgetSeverity'][] = ['error', 'warning', 'information', 'hint'];
+
+/**
+ * `floplens.*` as the client sent it, checked: anything unusable falls back to its default and is
+ * listed in `problems` (each naming the setting), so the user hears about it instead of a silent ignore.
+ */
+export function readSettings(raw: unknown): { settings: Settings; problems: string[] } {
+  const problems: string[] = [];
+  const r = isRecord(raw) ? raw : {};
+  const settings: Settings = { ...DEFAULT_SETTINGS, budgets: [], defaultBudget: {}, dims: {} };
+
+  if (Array.isArray(r.budgets)) {
+    r.budgets.forEach((b: unknown, i) => {
+      if (isRecord(b) && typeof b.glob === 'string' && b.glob) settings.budgets.push({ ...(b as Settings['budgets'][number]), glob: b.glob });
+      else problems.push(`floplens.budgets[${i}] is not used: each entry needs a "glob" (e.g. "models/**/*.onnx") and limits such as "macs": "2G"`);
+    });
+  } else if (r.budgets !== undefined && r.budgets !== null) {
+    problems.push('floplens.budgets is not used: it must be a list of { "glob": …, "macs": …, "params": … } entries');
+  }
+
+  // Limit values are checked where they are used (budgets.ts), whose message names the bad string.
+  if (isRecord(r.defaultBudget)) settings.defaultBudget = { ...(r.defaultBudget as Settings['defaultBudget']) };
+  else if (r.defaultBudget !== undefined && r.defaultBudget !== null) {
+    problems.push('floplens.defaultBudget is not used: it must be an object such as { "macs": "2G" }');
+  }
+
+  if (SEVERITIES.includes(r.budgetSeverity as Settings['budgetSeverity'])) settings.budgetSeverity = r.budgetSeverity as Settings['budgetSeverity'];
+  else if (r.budgetSeverity !== undefined && r.budgetSeverity !== null) {
+    problems.push(`floplens.budgetSeverity "${String(r.budgetSeverity)}" is not one of ${SEVERITIES.join(', ')}: using "${DEFAULT_SETTINGS.budgetSeverity}"`);
+  }
+
+  if (isRecord(r.dims)) {
+    for (const [name, v] of Object.entries(r.dims)) {
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) settings.dims[name] = v;
+      else problems.push(`floplens.dims: "${name}" = ${JSON.stringify(v)} is not used: a dim is a whole number ≥ 0`);
+    }
+  } else if (r.dims !== undefined && r.dims !== null) {
+    problems.push('floplens.dims is not used: it must be an object such as { "batch": 1 }');
+  }
+  return { settings, problems };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

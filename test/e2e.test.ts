@@ -1,0 +1,172 @@
+/**
+ * End to end: the real .vsix (scripts/package.mjs, `npm run package`) installed into code-server,
+ * driven in chromium.
+ * A workspace with three models and a MACs budget: the Explorer opens a model in the profile
+ * editor, the Problems panel lists the over-budget model, the what-if re-profiles at other sizes,
+ * and Verify Shapes runs a model in the onnxruntime the .vsix ships.
+ * First run installs code-server into the cache (about 4 min); `bash scripts/setup-e2e.sh` does
+ * that ahead of time. Screenshots go to test/e2e/artifacts/. FLOPLENS_E2E_VSIX=path tests that .vsix
+ * instead of packaging one.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import {
+  type CodeServer, ensureCodeServer, openFileFromExplorer, openVsCode, problemsText, runCommand, screenshot,
+  startCodeServer, waitForCommand,
+} from './e2e/code-server';
+import { FIXTURES } from './helpers/fixtures';
+
+const ROOT = path.join(__dirname, '..');
+
+let tmp: string;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+/** Runs a step and logs its wall time: the report quotes these. */
+async function timed<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const t0 = Date.now();
+  const out = await fn();
+  console.log(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return out;
+}
+
+/**
+ * The profile webview in the visible editor. VS Code hosts each webview in an iframe whose
+ * `#active-frame` holds the document; hidden editors' webviews are unloaded or hidden.
+ */
+function profileView(): FrameLocator {
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('#active-frame');
+}
+
+/** A card's exact figure: its hover text, `1,814,073,344`. */
+async function exactValue(metric: string): Promise<number> {
+  const title = await profileView().locator(`.card[data-metric="${metric}"] .card-value`).getAttribute('title');
+  return Number(title?.replace(/[^\d]/g, ''));
+}
+
+/** A totals card's value, once it shows `expected` (the panel fills cards when a profile arrives). */
+async function cardValue(metric: string, expected: string): Promise<string> {
+  const value = profileView().locator(`.card[data-metric="${metric}"] .card-value`);
+  await value.filter({ hasText: expected }).waitFor({ timeout: 60_000 });
+  return (await value.innerText()).trim();
+}
+
+before(async () => {
+  await timed('ensureCodeServer', ensureCodeServer);
+  // FLOPLENS_E2E_VSIX: test a .vsix made elsewhere (skips packaging, for quick reruns).
+  const vsix = process.env.FLOPLENS_E2E_VSIX ?? await timed('scripts/package.mjs (build + vsce + checks)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    // vsce lists every file it packs: show only the script's last line (path and size), or
+    // everything when it fails (execFileSync's error carries the output).
+    // Under `npm test` dist/ was just built, and other test files run dist/server.js meanwhile:
+    // package without rewriting it.
+    const build = process.env.npm_lifecycle_event === 'test' ? ['--no-build'] : [];
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), ...build], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    console.log(out.trim().split('\n').pop());
+    // scripts/package.mjs names it so.
+    return path.join(ROOT, `${pkg.name}-${process.platform}-${process.arch}-${pkg.version}.vsix`);
+  });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-e2e-ws-'));
+  const workspace = path.join(tmp, 'workspace');
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  // The .onnx files only: counting never reads the external weight data. shared_conv.onnx keeps
+  // its weights inside, so onnxruntime can run it for Verify Shapes.
+  for (const name of ['resnet18.onnx', 'mobilenet_v2_dyn.onnx', 'shared_conv.onnx']) {
+    fs.copyFileSync(path.join(FIXTURES, name), path.join(workspace, name));
+  }
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'floplens.budgets': [{ glob: '**/resnet18.onnx', macs: '1G' }] }, null, 2),
+  );
+  server = await timed('startCodeServer (install .vsix + serve)', () => startCodeServer({ vsix, workspace }));
+  ({ browser, page } = await timed('openVsCode (workbench loaded)', () => openVsCode(server!.url)));
+  await timed('FlopLens contributions known', () => waitForCommand(page, 'FlopLens: Open Profile Panel'));
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  // Evidence for a failed run before everything goes away.
+  if (page) await screenshot(page, 'e2e-final').catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('double-clicking a model in the Explorer shows its profile in the editor', { timeout: 180_000 }, async () => {
+  await timed('resnet18.onnx: Explorer → profile shown', async () => {
+    await openFileFromExplorer(page, 'resnet18.onnx');
+    assert.equal(await cardValue('macs', '1.814 G'), '1.814 G');
+    assert.equal(await cardValue('params', '11.68 M'), '11.68 M');
+  });
+  // Over the 1 G MACs budget: the card's budget bar and the status bar say so.
+  await profileView().locator('.card.over[data-metric="macs"]').waitFor({ timeout: 10_000 });
+  const status = page.locator('.statusbar-item', { hasText: '1.814 G MACs · 11.68 M params' });
+  await status.waitFor({ timeout: 30_000 });
+  assert.ok(await status.locator('.codicon-warning').count(), 'the status bar item shows the over-budget warning icon');
+  console.log(`screenshot: ${await screenshot(page, 'e2e-resnet18-profile')}`);
+});
+
+test('the Problems panel lists the over-budget model, naming MACs and the budget', { timeout: 120_000 }, async () => {
+  const text = await timed('Problems shows the budget warning', async () => {
+    for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 1000))) {
+      const t = await problemsText(page);
+      if (/MACs[^\n]*exceed[^\n]*budget/.test(t) || Date.now() > deadline) return t;
+    }
+  });
+  assert.match(text, /resnet18\.onnx/);
+  assert.match(text, /MACs 1\.814 G exceed the budget of 1 G \(floplens\.budgets "\*\*\/resnet18\.onnx"\)/);
+  assert.doesNotMatch(text, /mobilenet_v2_dyn\.onnx/, 'no budget applies to the other model');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  console.log(`screenshot: ${await screenshot(page, 'e2e-problems')}`);
+});
+
+test('what-if on a model with symbolic dims: batch 1 at 224², then batch 8', { timeout: 180_000 }, async () => {
+  await runCommand(page, 'View: Hide Panel'); // the Problems panel: room for the profile
+  await openFileFromExplorer(page, 'mobilenet_v2_dyn.onnx');
+  const field = (label: string) =>
+    profileView().locator('vscode-text-field').filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).locator('input');
+  const apply = profileView().locator('vscode-button', { hasText: 'Apply' });
+  await field('batch').waitFor({ timeout: 60_000 });
+
+  await timed('what-if batch=1, 224×224 → profile shown', async () => {
+    await field('batch').fill('1');
+    await field('height').fill('224');
+    await field('width').fill('224');
+    await apply.click();
+    assert.equal(await cardValue('macs', '300.8 M'), '300.8 M');
+  });
+  assert.equal(await cardValue('params', '3.488 M'), '3.488 M');
+  const macs1 = await exactValue('macs');
+  const params1 = await exactValue('params');
+  console.log(`screenshot: ${await screenshot(page, 'e2e-mobilenet-batch1')}`);
+
+  await timed('what-if batch=8 → profile shown', async () => {
+    await field('batch').fill('8');
+    await apply.click();
+    assert.equal(await cardValue('macs', '2.406 G'), '2.406 G');
+  });
+  // Batch scales compute exactly, never parameters.
+  assert.equal(await exactValue('macs'), 8 * macs1);
+  assert.equal(await cardValue('params', '3.488 M'), '3.488 M');
+  assert.equal(await exactValue('params'), params1);
+  console.log(`screenshot: ${await screenshot(page, 'e2e-mobilenet-batch8')}`);
+});
+
+test('Verify Shapes runs the model in the onnxruntime inside the .vsix', { timeout: 120_000 }, async () => {
+  await openFileFromExplorer(page, 'shared_conv.onnx');
+  await cardValue('params', '9');
+  const toast = page.locator('.notification-toast', { hasText: /match ONNX Runtime|differ from ONNX Runtime|could not verify/ });
+  await timed('Verify Shapes → result', async () => {
+    await runCommand(page, 'FlopLens: Verify Shapes with ONNX Runtime');
+    await toast.waitFor({ timeout: 60_000 });
+  });
+  assert.match(await toast.innerText(), /all \d+ inferred shapes of shared_conv\.onnx match ONNX Runtime/);
+  console.log(`screenshot: ${await screenshot(page, 'e2e-verify-shapes')}`);
+});

@@ -1,0 +1,439 @@
+/**
+ * The language server end to end: dist/server.js over stdio, driven by a real JSON-RPC client
+ * acting as the editor, in a temporary workspace of fixture and generated models.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CancellationTokenSource,
+  CodeLensRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  FileChangeType,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  LogMessageNotification,
+  PublishDiagnosticsNotification,
+  ShowMessageNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
+  type CodeLens,
+  type Diagnostic,
+  type InitializeResult,
+  type MarkupContent,
+  type ProtocolConnection,
+  type WorkDoneProgressBegin,
+} from 'vscode-languageserver-protocol/node';
+import {
+  ExportReportRequest,
+  ListModelsRequest,
+  ModelChangedNotification,
+  ProfileRequest,
+  SetBindingsRequest,
+  VerifyShapesRequest,
+  type ModelSummary,
+  type Settings,
+} from '../server/protocol';
+import { FIXTURES } from './helpers/fixtures';
+import { writeModelFile, type NodeSpec } from './helpers/onnx-builder';
+
+const ROOT = path.join(__dirname, '..');
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+const WORKER = path.join(ROOT, 'dist', 'profile-worker.js');
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+/** Builds the bundles when a source file is newer than them (the test runs the built server). */
+function buildIfStale(): void {
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, d) => {
+      const p = path.join(dir, d.name);
+      return Math.max(m, d.isDirectory() ? newest(p) : d.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
+    }, 0);
+  const built = [SERVER, WORKER].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
+  if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails naming what it waited for. */
+async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const uri = (file: string): string => pathToFileURL(file).href;
+
+describe('language server over stdio', { timeout: 60_000 }, () => {
+  let root: string;
+  let ws: string;
+  let proc: ChildProcess;
+  let conn: ProtocolConnection;
+  let init: InitializeResult;
+  let settings: Partial<Settings> = {};
+  const diagnostics = new Map<string, Diagnostic[]>();
+  const changed: string[] = [];
+  const messages: string[] = [];
+  const logs: string[] = [];
+  const progress = new Map<string, { begin?: WorkDoneProgressBegin; end: boolean }>();
+  const model = (name: string): string => path.join(ws, 'models', name);
+
+  const configure = async (next: Partial<Settings>): Promise<void> => {
+    settings = next;
+    await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+  };
+  const diagnosticsOf = (file: string): Diagnostic[] | undefined => diagnostics.get(uri(file));
+  const listModels = (): Promise<ModelSummary[]> => conn.sendRequest(ListModelsRequest, undefined);
+
+  before(async () => {
+    buildIfStale();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-ls-'));
+    ws = path.join(root, 'ws');
+    fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
+    for (const name of ['resnet18', 'tiny_transformer', 'shared_conv']) fs.copyFileSync(path.join(FIXTURES, `${name}.onnx`), model(`${name}.onnx`));
+    fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), model('swap.onnx'));
+    // Truncated in the middle of the graph: a malformed file.
+    fs.writeFileSync(model('broken.onnx'), fs.readFileSync(path.join(FIXTURES, 'resnet18.onnx')).subarray(0, 7000));
+    await writeModelFile(model('hostile.onnx'), {
+      graph: {
+        nodes: [
+          { opType: 'MatMul', inputs: ['X', 'W'], outputs: ['H'], name: HOSTILE },
+          { opType: 'MatMul', inputs: ['H', 'W2'], outputs: ['Y'], name: '**bold** | [x](javascript:alert(1))' },
+        ],
+        inputs: [{ name: 'X', shape: [1, 64] }],
+        outputs: [{ name: 'Y' }],
+        initializers: [
+          { name: 'W', dims: [64, 64], rawBytes: 64 * 64 * 4 },
+          { name: 'W2', dims: [64, 8], rawBytes: 64 * 8 * 4 },
+        ],
+      },
+    });
+    // Large enough that profiling takes well over the 200 ms after which progress shows.
+    const nodes: NodeSpec[] = [];
+    for (let i = 0; i < 20_000; i++) nodes.push({ opType: 'Relu', inputs: [i ? `v${i}` : 'X'], outputs: [`v${i + 1}`], name: `block${Math.floor(i / 10)}/relu${i}` });
+    await writeModelFile(model('big.onnx'), { graph: { nodes, inputs: [{ name: 'X', shape: ['n', 64] }], outputs: [{ name: 'v20000' }] } });
+    // Real weights inline, so onnxruntime can run it.
+    const seq = (n: number, k: number): number[] => Array.from({ length: n }, (_, i) => ((i * k) % 7) / 7 - 0.5);
+    await writeModelFile(model('small.onnx'), {
+      graph: {
+        nodes: [
+          { opType: 'Conv', inputs: ['X', 'Wc', 'Bc'], outputs: ['C'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+          { opType: 'Relu', inputs: ['C'], outputs: ['R'] },
+          { opType: 'MaxPool', inputs: ['R'], outputs: ['P'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+          { opType: 'Flatten', inputs: ['P'], outputs: ['F'] },
+          { opType: 'Gemm', inputs: ['F', 'Wg', 'Bg'], outputs: ['Y'], attrs: { transB: 1 } },
+        ],
+        inputs: [{ name: 'X', shape: [1, 3, 8, 8] }],
+        outputs: [{ name: 'Y' }],
+        initializers: [
+          { name: 'Wc', dims: [4, 3, 3, 3], values: seq(108, 3) },
+          { name: 'Bc', dims: [4], values: [0.1, -0.1, 0.2, 0] },
+          { name: 'Wg', dims: [10, 64], values: seq(640, 5) },
+          { name: 'Bg', dims: [10], values: seq(10, 1) },
+        ],
+      },
+    });
+    // Not models of this workspace: skipped folders, and a link leading outside it.
+    for (const dir of ['node_modules/pkg', '.cache']) {
+      fs.mkdirSync(path.join(ws, dir), { recursive: true });
+      fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), path.join(ws, dir, 'skipped.onnx'));
+    }
+    fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), path.join(root, 'outside.onnx'));
+    fs.symlinkSync(path.join(root, 'outside.onnx'), model('link.onnx'));
+    fs.writeFileSync(
+      path.join(ws, 'app.py'),
+      [
+        'import onnxruntime as ort',
+        'sess = ort.InferenceSession("models/resnet18.onnx")',
+        "tiny = load('models/tiny_transformer.onnx')",
+        'hostile = "models/hostile.onnx"',
+        'missing = "models/nope.onnx"',
+        'outside = "../outside.onnx"',
+        'linked = "models/link.onnx"',
+        'pattern = "*.onnx"',
+        '',
+      ].join('\n'),
+    );
+    fs.mkdirSync(path.join(ws, 'conf'));
+    fs.writeFileSync(path.join(ws, 'conf', 'train.yaml'), 'weights: ../models/shared_conv.onnx\nfrom_root: models/shared_conv.onnx\n');
+
+    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? settings : null)));
+    conn.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+      const entry = { end: false } as { begin?: WorkDoneProgressBegin; end: boolean };
+      progress.set(String(token), entry);
+      conn.onProgress(WorkDoneProgress.type, token, (value) => {
+        if (value.kind === 'begin') entry.begin = value;
+        if (value.kind === 'end') entry.end = true;
+      });
+    });
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => diagnostics.set(p.uri, p.diagnostics));
+    conn.onNotification(ModelChangedNotification, (p) => changed.push(p.uri));
+    conn.onNotification(ShowMessageNotification.type, (p) => messages.push(p.message));
+    conn.onNotification(LogMessageNotification.type, (p) => logs.push(p.message));
+    conn.listen();
+    init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: uri(ws),
+      workspaceFolders: [{ uri: uri(ws), name: 'ws' }],
+      capabilities: {
+        workspace: { configuration: true, workspaceFolders: true },
+        window: { workDoneProgress: true },
+        textDocument: { hover: { contentFormat: ['markdown'] } },
+      },
+    });
+    await conn.sendNotification(InitializedNotification.type, {});
+    for (const [file, languageId] of [
+      [path.join(ws, 'app.py'), 'python'],
+      [path.join(ws, 'conf', 'train.yaml'), 'yaml'],
+    ]) {
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(file), languageId, version: 1, text: fs.readFileSync(file, 'utf8') } });
+    }
+  });
+
+  after(async () => {
+    if (conn) {
+      await conn.sendRequest(ShutdownRequest.type).catch(() => undefined);
+      await conn.sendNotification(ExitNotification.type).catch(() => undefined);
+      await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
+      conn.dispose();
+    }
+    if (proc && proc.exitCode === null) proc.kill();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('initialize announces lenses, hovers and workspace folders', () => {
+    assert.ok(init.capabilities.codeLensProvider);
+    assert.equal(init.capabilities.hoverProvider, true);
+    assert.equal(init.capabilities.workspace?.workspaceFolders?.supported, true);
+  });
+
+  test('ListModels: every model of the workspace with exact totals, nothing from skipped folders or outside', async () => {
+    const list = await listModels();
+    const names = list.map((m) => path.basename(new URL(m.uri).pathname)).sort();
+    assert.deepEqual(names, ['big.onnx', 'broken.onnx', 'hostile.onnx', 'resnet18.onnx', 'shared_conv.onnx', 'small.onnx', 'swap.onnx', 'tiny_transformer.onnx']);
+    const resnet = list.find((m) => m.uri === uri(model('resnet18.onnx')))!;
+    assert.equal(resnet.macs, 1_814_073_344);
+    assert.equal(resnet.params, 11_684_712);
+    assert.equal(resnet.overBudget, false);
+    assert.equal(list.find((m) => m.uri.endsWith('/tiny_transformer.onnx'))!.macs, '256·batch·seq^2 + 129536·batch·seq');
+    const broken = list.find((m) => m.uri.endsWith('/broken.onnx'))!;
+    assert.match(broken.error ?? '', /^broken\.onnx: /);
+    assert.equal(broken.macs, undefined);
+  });
+
+  test('ProfileRequest with bindings, then served from the cache', async () => {
+    const params = { uri: uri(model('tiny_transformer.onnx')), bindings: { dims: { batch: 1, seq: 16 } } };
+    const r = await conn.sendRequest(ProfileRequest, params);
+    assert.equal(r.error, undefined);
+    assert.equal(r.report?.totals.macs, 256 * 16 ** 2 + 129536 * 16);
+    assert.deepEqual(r.bindings, { dims: { batch: 1, seq: 16 } });
+    assert.deepEqual(r.budget, { violations: [] });
+    const again = await conn.sendRequest(ProfileRequest, { uri: params.uri, bindings: { dims: { seq: 16, batch: 1 } } });
+    assert.equal(again.profileMs, 0);
+    assert.equal(again.report?.totals.macs, r.report?.totals.macs);
+  });
+
+  test('a malformed model gets one Error diagnostic and the others are still served', async () => {
+    const d = await waitFor('diagnostics of broken.onnx', () => diagnosticsOf(model('broken.onnx')));
+    assert.equal(d.length, 1);
+    assert.equal(d[0].severity, 1);
+    assert.equal(d[0].source, 'floplens');
+    assert.match(d[0].message, /^broken\.onnx: /);
+    assert.deepEqual(d[0].range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')) });
+    assert.equal(r.report?.totals.params, 9);
+    assert.deepEqual(diagnosticsOf(model('resnet18.onnx')), []);
+  });
+
+  const lenses = async (file: string): Promise<CodeLens[]> => (await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri(file) } })) ?? [];
+
+  test('code lenses on the lines naming models, with totals, opening the profile', async () => {
+    const ls = await lenses(path.join(ws, 'app.py'));
+    const byLine = new Map(ls.map((l) => [l.range.start.line, l]));
+    assert.deepEqual([...byLine.keys()].sort(), [1, 2, 3], 'no lens for a missing file, a path outside the folder, a link leading outside, a bare glob');
+    const resnet = byLine.get(1)!;
+    assert.equal(resnet.command?.title, 'resnet18.onnx · 11.68 M params · 1.814 G MACs · 3.636 G FLOPs');
+    assert.equal(resnet.command?.command, 'floplens.openProfile');
+    assert.deepEqual(resnet.command?.arguments, [uri(model('resnet18.onnx'))]);
+    assert.deepEqual(resnet.range, { start: { line: 1, character: 29 }, end: { line: 1, character: 49 } });
+    assert.equal(byLine.get(2)!.command!.title, 'tiny_transformer.onnx · 195.9 K params · 256·batch·seq² + 129.5 K·batch·seq MACs · 552·batch·seq² + 263.4 K·batch·seq + 16 FLOPs');
+    const yaml = await lenses(path.join(ws, 'conf', 'train.yaml'));
+    assert.deepEqual(
+      yaml.map((l) => [l.range.start.line, l.command?.title]),
+      [
+        [0, 'shared_conv.onnx · 9 params · 4.719 M MACs · 9.437 M FLOPs'],
+        [1, 'shared_conv.onnx · 9 params · 4.719 M MACs · 9.437 M FLOPs'],
+      ],
+    );
+  });
+
+  const hover = async (file: string, line: number, character: number): Promise<string | undefined> => {
+    const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri(file) }, position: { line, character } });
+    return h ? (h.contents as MarkupContent).value : undefined;
+  };
+
+  test('hover: totals, inputs and top layers, every name escaped', async () => {
+    const resnet = await hover(path.join(ws, 'app.py'), 1, 40);
+    assert.ok(resnet);
+    assert.match(resnet, /\| Params \| 11\.68 M \(11,684,712\) \|/);
+    assert.match(resnet, /\| MACs \| 1\.814 G \(1,814,073,344\) \|/);
+    assert.match(resnet, /\| input \| float \| 1×3×224×224 \|/);
+    assert.match(resnet, /\| conv1/);
+    assert.match(resnet, /Budget: none/);
+    const hostile = await hover(path.join(ws, 'app.py'), 3, 15);
+    assert.ok(hostile);
+    assert.ok(hostile.includes('&lt;img src=x onerror=alert(1)&gt;'), hostile);
+    assert.ok(!hostile.includes('<img'), 'no raw HTML from a node name');
+    assert.ok(hostile.includes('\\*\\*bold\\*\\* \\| \\[x\\](javascript:alert(1))'), hostile);
+    assert.equal(await hover(path.join(ws, 'app.py'), 0, 5), undefined, 'nothing away from model paths');
+  });
+
+  test('budgets: a warning per figure over budget with the top layers, gone when the budget is raised', async () => {
+    const resnet = model('resnet18.onnx');
+    await configure({ budgets: [{ glob: '**/resnet18.onnx', macs: '1G' }] });
+    const d = await waitFor('budget diagnostic', () => diagnosticsOf(resnet)?.length === 1 && diagnosticsOf(resnet));
+    assert.equal(d[0].severity, 2);
+    assert.equal(d[0].source, 'floplens');
+    assert.equal(
+      d[0].message,
+      'MACs 1.814 G exceed the budget of 1 G (floplens.budgets "**/resnet18.onnx"); largest: conv1/Conv 118 M, layer1/layer1.0/conv1/Conv 115.6 M, layer1/layer1.0/conv2/Conv 115.6 M',
+    );
+    const r = await conn.sendRequest(ProfileRequest, { uri: uri(resnet) });
+    assert.deepEqual(r.budget.limits, { macs: 1e9 });
+    assert.equal(r.budget.source, '**/resnet18.onnx');
+    assert.equal(r.budget.violations[0].value, 1_814_073_344);
+    assert.match((await lenses(path.join(ws, 'app.py'))).find((l) => l.range.start.line === 1)!.command!.title, / · over budget$/);
+    await configure({ budgets: [{ glob: '**/resnet18.onnx', macs: '2G', params: '10M' }], budgetSeverity: 'error' });
+    const raised = await waitFor('params diagnostic only', () => diagnosticsOf(resnet)?.[0]?.message.startsWith('parameters') && diagnosticsOf(resnet));
+    assert.equal(raised.length, 1);
+    assert.equal(raised[0].severity, 1);
+    await configure({ budgets: [{ glob: '**/resnet18.onnx', macs: '2G' }] });
+    await waitFor('diagnostics cleared', () => diagnosticsOf(resnet)?.length === 0);
+  });
+
+  test('an invalid budget string: an Error diagnostic and a message naming the setting and the string', async () => {
+    await configure({ budgets: [{ glob: '**/resnet18.onnx', macs: 'lots' }] });
+    const d = await waitFor('invalid budget diagnostic', () => diagnosticsOf(model('resnet18.onnx'))?.length === 1 && diagnosticsOf(model('resnet18.onnx')));
+    assert.equal(d[0].severity, 1);
+    assert.match(d[0].message, /^floplens\.budgets "\*\*\/resnet18\.onnx": invalid macs budget "lots"/);
+    const m = await waitFor('showMessage', () => messages.find((x) => x.includes('"lots"')));
+    assert.match(m, /floplens\.budgets/);
+  });
+
+  test('a budget on a symbolic figure says it cannot be checked and which symbols to bind', async () => {
+    await configure({ defaultBudget: { macs: '1G' } });
+    const tiny = model('tiny_transformer.onnx');
+    const d = await waitFor('unchecked budget', () => diagnosticsOf(tiny)?.length === 1 && diagnosticsOf(tiny));
+    assert.equal(d[0].severity, 2);
+    assert.match(d[0].message, /^the MACs budget of 1 G \(floplens\.defaultBudget\) cannot be checked: .*bind batch, seq/);
+    // Binding the dims in the settings re-profiles: 2,138,112 MACs fit in 1 G.
+    await configure({ defaultBudget: { macs: '1G' }, dims: { batch: 1, seq: 16 } });
+    await waitFor('budget met once bound', () => diagnosticsOf(tiny)?.length === 0);
+    const list = await listModels();
+    assert.equal(list.find((m) => m.uri === uri(tiny))!.macs, 2_138_112);
+    await configure({});
+    await waitFor('symbolic again', async () => (await conn.sendRequest(ProfileRequest, { uri: uri(tiny) })).report?.totals.macs !== 2_138_112);
+  });
+
+  test('SetBindings re-profiles the model with its own bindings', async () => {
+    const tiny = uri(model('tiny_transformer.onnx'));
+    const before = changed.length;
+    const r = await conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 2, seq: 8 } } });
+    assert.equal(r.report?.totals.macs, 2 * (256 * 64 + 129536 * 8));
+    await waitFor('ModelChanged', () => changed.slice(before).includes(tiny));
+    const current = await conn.sendRequest(ProfileRequest, { uri: tiny });
+    assert.deepEqual(current.bindings, { dims: { batch: 2, seq: 8 } });
+    const bad = await conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 1.5 } } });
+    assert.match(bad.error ?? '', /batch/);
+  });
+
+  test('a changed file is re-profiled (ModelChanged), a deleted one forgotten with its diagnostics', async () => {
+    const swap = model('swap.onnx');
+    const before = changed.length;
+    fs.copyFileSync(path.join(FIXTURES, 'resnet18.onnx'), swap);
+    await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(swap), type: FileChangeType.Changed }] });
+    await waitFor('ModelChanged for swap.onnx', () => changed.slice(before).includes(uri(swap)));
+    const list = await listModels();
+    assert.equal(list.find((m) => m.uri === uri(swap))!.macs, 1_814_073_344);
+
+    fs.rmSync(model('broken.onnx'));
+    await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(model('broken.onnx')), type: FileChangeType.Deleted }] });
+    await waitFor('diagnostics cleared for broken.onnx', () => diagnosticsOf(model('broken.onnx'))?.length === 0);
+    assert.ok(!(await listModels()).some((m) => m.uri.endsWith('/broken.onnx')));
+  });
+
+  test('$/progress begin and end around a long profile', async () => {
+    // A fresh profile (new bindings) of the 20,000-node model.
+    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 3 } } });
+    assert.equal(r.report?.totals.nodes, 20_000);
+    assert.ok(r.profileMs > 0);
+    const seen = await waitFor('progress end for big.onnx', () => [...progress.values()].find((p) => p.begin?.title.includes('big.onnx') && p.end));
+    assert.equal(seen.begin?.cancellable, false);
+  });
+
+  test('a request for a newer version of the file supersedes the one in flight: both get the new result', async () => {
+    const big = model('big.onnx');
+    const params = { uri: uri(big), bindings: { dims: { n: 7 } } };
+    const older = conn.sendRequest(ProfileRequest, params);
+    await new Promise((r) => setTimeout(r, 100));
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(big, later, later);
+    const newer = await conn.sendRequest(ProfileRequest, params);
+    const first = await older;
+    assert.equal(first.report?.totals.nodes, 20_000);
+    assert.ok(newer.profileMs > 0);
+    assert.equal(first.profileMs, newer.profileMs, 'one job answered both');
+  });
+
+  test('$/cancelRequest cancels a profile and the server goes on', async () => {
+    const source = new CancellationTokenSource();
+    const pending = conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 5 } } }, source.token);
+    setTimeout(() => source.cancel(), 30);
+    await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
+    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { dims: { z: 1 } } });
+    assert.equal(r.report?.totals.params, 9);
+  });
+
+  test('export in the CLI formats', async () => {
+    const u = uri(model('resnet18.onnx'));
+    const md = await conn.sendRequest(ExportReportRequest, { uri: u, format: 'md' });
+    assert.match(md.text, /^## resnet18\.onnx/);
+    const csv = await conn.sendRequest(ExportReportRequest, { uri: u, format: 'csv' });
+    assert.match(csv.text.split('\n')[0], /MACs/);
+    const json = JSON.parse((await conn.sendRequest(ExportReportRequest, { uri: u, format: 'json' })).text);
+    assert.equal(json.totals.macs, 1_814_073_344);
+  });
+
+  test('VerifyShapes runs onnxruntime and agrees; missing weights are a clear error', async () => {
+    const ok = await conn.sendRequest(VerifyShapesRequest, { uri: uri(model('small.onnx')) });
+    assert.equal(ok.error, undefined);
+    assert.equal(ok.compared, 5);
+    assert.deepEqual(ok.mismatches, []);
+    const missing = await conn.sendRequest(VerifyShapesRequest, { uri: uri(model('resnet18.onnx')) });
+    assert.match(missing.error ?? '', /^resnet18\.onnx: external data file "resnet18\.onnx\.data" is missing/);
+    assert.equal(missing.compared, 0);
+  });
+
+  test('the server logged no errors', () => {
+    assert.deepEqual(logs.filter((l) => /unhandled|failed|Error/.test(l)), []);
+  });
+});
