@@ -60,6 +60,11 @@ export function registerCommands(client: LanguageClient, views: ProfileViews): v
     }),
 
     register('floplens.verifyShapes', async (uri) => {
+      // Running a model in native code is more than reading it: only for trusted workspaces.
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('FlopLens: Verify Shapes runs the model in ONNX Runtime; trust this workspace first.');
+        return;
+      }
       let result: VerifyShapesResult;
       try {
         result = await vscode.window.withProgress(
