@@ -2,12 +2,9 @@
  * Worker thread of the language server: profiling is synchronous and can take seconds on a large
  * graph, so it runs here and the server's connection never waits on it. One job at a time.
  */
-import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { BUDGET_METRICS, checkBudget } from '../src/budget';
-import { profileModel } from '../src/formats/registry';
-import { ModelError } from '../src/formats/types';
-import { FileSource, FolderHost } from '../src/io/file-source';
+import { describeFailure, profileFile } from '../src/formats/profile-file';
 import { compareWithBaseline, type Report } from '../src/profile/report';
 import { toCsv } from '../src/report/csv';
 import { toReportDoc } from '../src/report/json';
@@ -60,32 +57,6 @@ function exportJob(file: string, bindings: Bindings, format: 'csv' | 'md'): JobR
   } catch (e) {
     return { error: describeFailure(file, e) };
   }
-}
-
-function profileFile(file: string, bindings: Bindings): Report {
-  const src = openModel(file);
-  try {
-    return profileModel(file, src, new FolderHost(file), { dims: bindings.dims ?? {}, inputShapes: bindings.inputShapes ?? {} });
-  } finally {
-    src.close();
-  }
-}
-
-function openModel(file: string): FileSource {
-  try {
-    if (fs.statSync(file).isDirectory()) throw new ModelError(file, 'is a folder, not a model file');
-    return FileSource.open(file);
-  } catch (e) {
-    if (e instanceof ModelError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
-  }
-}
-
-/** One line naming the file; anything but a ModelError is our bug, still said in one line. */
-function describeFailure(file: string, e: unknown): string {
-  if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
-  return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
 }
 
 /**

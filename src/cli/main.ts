@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
 import { checkBudget, parseBudget, type BudgetViolation } from '../budget';
-import { profileModel } from '../formats/registry';
-import { ModelError, type ProfileOptions } from '../formats/types';
-import { FileSource, FolderHost } from '../io/file-source';
+import { describeFailure, profileFile } from '../formats/profile-file';
+import type { ProfileOptions } from '../formats/types';
 import { compareWithBaseline, type Report } from '../profile/report';
 import { toCsv } from '../report/csv';
 import { toJson } from '../report/json';
@@ -57,32 +55,6 @@ function main(argv: string[]): number {
   const violations = checkBudget(report, budget);
   for (const v of violations) process.stderr.write(`floplens: ${violationLine(report.file, v)}\n`);
   return violations.length ? EXIT.overBudget : EXIT.ok;
-}
-
-function profileFile(file: string, options: ProfileOptions): Report {
-  const src = openModel(file);
-  try {
-    return profileModel(file, src, new FolderHost(file), options);
-  } finally {
-    src.close();
-  }
-}
-
-function openModel(file: string): FileSource {
-  try {
-    if (fs.statSync(file).isDirectory()) throw new ModelError(file, 'is a folder, not a model file');
-    return FileSource.open(file);
-  } catch (e) {
-    if (e instanceof ModelError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ModelError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
-  }
-}
-
-function describeFailure(file: string, e: unknown): string {
-  if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
-  // Anything else is our bug, but the user still gets one line, not a stack trace.
-  return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
 }
 
 function render(report: Report, args: ProfileArgs): string {

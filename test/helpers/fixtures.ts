@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileSource, FolderHost } from '../../src/io/file-source';
-import { profileModel } from '../../src/formats/registry';
+import { profileFile } from '../../src/formats/profile-file';
 import type { ProfileOptions } from '../../src/formats/types';
 import type { Report } from '../../src/profile/report';
 
@@ -12,13 +11,7 @@ export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'models');
 export const facts: Record<string, any> = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'facts.json'), 'utf8')).models;
 
 export function profileFixture(name: string, options: ProfileOptions = {}): Report {
-  const file = path.join(FIXTURES, `${name}.onnx`);
-  const src = FileSource.open(file);
-  try {
-    return profileModel(file, src, new FolderHost(file), options);
-  } finally {
-    src.close();
-  }
+  return profileFile(path.join(FIXTURES, `${name}.onnx`), options);
 }
 
 /**

@@ -1,0 +1,33 @@
+import * as fs from 'node:fs';
+import { FileSource, FolderHost } from '../io/file-source';
+import type { Report } from '../profile/report';
+import { printable } from '../report/rows';
+import { profileModel } from './registry';
+import { ModelError, type ProfileOptions } from './types';
+
+/** Profiles a model file on disk; external data may be opened only inside its folder. */
+export function profileFile(file: string, options: ProfileOptions = {}): Report {
+  const src = openModel(file);
+  try {
+    return profileModel(file, src, new FolderHost(file), options);
+  } finally {
+    src.close();
+  }
+}
+
+function openModel(file: string): FileSource {
+  try {
+    if (fs.statSync(file).isDirectory()) throw new ModelError(file, 'is a folder, not a model file');
+    return FileSource.open(file);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ModelError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+  }
+}
+
+/** One printable line naming the file; anything but a ModelError is our bug, still said in one line. */
+export function describeFailure(file: string, e: unknown): string {
+  if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
+  return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
+}
