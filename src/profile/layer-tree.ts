@@ -123,9 +123,13 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
     g.items.push(n);
     chains.set(n, chain);
     const weights = allWeights(n);
+    const heavy = !(n.macs?.constant === 0);
     for (const m of chain) {
-      const seen = m.ops.get(n.opType) ?? { count: 0, heavy: false };
-      m.ops.set(n.opType, { count: seen.count + 1, heavy: seen.heavy || !(n.macs?.constant === 0) });
+      const seen = m.ops.get(n.opType);
+      if (seen) {
+        seen.count++;
+        seen.heavy ||= heavy;
+      } else m.ops.set(n.opType, { count: 1, heavy });
       for (const w of weights) if (!m.weights.has(w.name)) m.weights.set(w.name, w);
     }
   });
