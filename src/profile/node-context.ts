@@ -1,6 +1,7 @@
-import type { Attribute, OnnxGraph, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
+import type { OnnxGraph, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
+import { ContextBase } from '../ops/context-base';
 import type { Expr } from '../symbolic/expr';
-import type { NodeResult, OpContext, SubgraphRun, TensorValue } from '../ops/types';
+import type { NodeResult, SubgraphRun, TensorValue } from '../ops/types';
 import type { Scope } from './infer-graph';
 
 /** Function calls and subgraphs nested deeper than this are refused (a function calling itself). */
@@ -19,24 +20,19 @@ export interface EngineServices {
 }
 
 /** The view one op definition gets of its node. One object per node: graphs have many nodes. */
-export class NodeContext implements OpContext {
+export class NodeContext extends ContextBase {
   readonly opset: number;
-  readonly inputCount: number;
 
   constructor(
     private readonly engine: EngineServices,
-    readonly node: OnnxNode,
-    private readonly inputs: (TensorValue | undefined)[],
+    node: OnnxNode,
+    inputs: (TensorValue | undefined)[],
     private readonly scope: Scope,
     private readonly depth: number,
     private readonly result: NodeResult,
   ) {
+    super(node, inputs);
     this.opset = engine.opsetOf(node.domain);
-    this.inputCount = node.inputs.length;
-  }
-
-  input(i: number): TensorValue | undefined {
-    return this.inputs[i];
   }
 
   shapeOf(i: number): Expr[] {
@@ -46,52 +42,6 @@ export class NodeContext implements OpContext {
     if (v?.shape) return v.shape;
     const producer = this.engine.failedProducers.get(name);
     return this.fail(producer ? `shape of "${name}" unknown: its producer ${producer} could not be inferred` : `shape of "${name}" unknown`);
-  }
-
-  values(i: number): Expr[] | undefined {
-    return this.inputs[i]?.value;
-  }
-
-  floats(i: number): number[] | undefined {
-    return this.inputs[i]?.floats;
-  }
-
-  private attr(name: string): Attribute | undefined {
-    return this.node.attributes.get(name);
-  }
-
-  attrInt(name: string, fallback: number): number;
-  attrInt(name: string): number | undefined;
-  attrInt(name: string, fallback?: number): number | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'int' ? a.value : fallback;
-  }
-
-  attrInts(name: string): number[] | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'ints' ? a.value : undefined;
-  }
-
-  attrFloat(name: string, fallback: number): number {
-    const a = this.attr(name);
-    return a?.kind === 'float' || a?.kind === 'int' ? a.value : fallback;
-  }
-
-  attrFloats(name: string): number[] | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'floats' ? a.value : undefined;
-  }
-
-  attrString(name: string, fallback: string): string;
-  attrString(name: string): string | undefined;
-  attrString(name: string, fallback?: string): string | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'string' ? a.value : fallback;
-  }
-
-  attrGraph(name: string): OnnxGraph | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'graph' ? a.value : undefined;
   }
 
   attrTensor(name: string): TensorValue | undefined {

@@ -5,8 +5,9 @@
  */
 import '../ops/index';
 import { lookupOp } from '../ops/registry';
-import type { Attribute, OnnxGraph, OnnxNode } from '../onnx/model';
-import type { Cost, OpContext, SubgraphRun, TensorValue } from '../ops/types';
+import type { Attribute, OnnxNode } from '../onnx/model';
+import { ContextBase } from '../ops/context-base';
+import type { Cost, SubgraphRun, TensorValue } from '../ops/types';
 import type { Expr } from '../symbolic/expr';
 
 /** The opset the ops are run at: LayerNormalization (17) and GroupNormalization (18) exist, axes are inputs. */
@@ -31,71 +32,14 @@ function toAttribute(v: AttrValue): Attribute {
   return { kind: 'floats', value: v.floats };
 }
 
-class TensorContext implements OpContext {
+class TensorContext extends ContextBase {
   readonly opset = OPSET;
-  readonly inputCount: number;
   readonly notes: string[] = [];
-
-  constructor(
-    readonly node: OnnxNode,
-    private readonly inputs: (TensorValue | undefined)[],
-  ) {
-    this.inputCount = node.inputs.length;
-  }
-
-  input(i: number): TensorValue | undefined {
-    return this.inputs[i];
-  }
 
   shapeOf(i: number): Expr[] {
     const v = this.inputs[i];
     if (v?.shape) return v.shape;
     return this.fail(v ? `the shape of input ${i} is unknown` : `input ${i} is missing`);
-  }
-
-  values(i: number): Expr[] | undefined {
-    return this.inputs[i]?.value;
-  }
-
-  floats(i: number): number[] | undefined {
-    return this.inputs[i]?.floats;
-  }
-
-  private attr(name: string): Attribute | undefined {
-    return this.node.attributes.get(name);
-  }
-
-  attrInt(name: string, fallback: number): number;
-  attrInt(name: string): number | undefined;
-  attrInt(name: string, fallback?: number): number | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'int' ? a.value : fallback;
-  }
-
-  attrInts(name: string): number[] | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'ints' ? a.value : undefined;
-  }
-
-  attrFloat(name: string, fallback: number): number {
-    const a = this.attr(name);
-    return a?.kind === 'float' || a?.kind === 'int' ? a.value : fallback;
-  }
-
-  attrFloats(name: string): number[] | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'floats' ? a.value : undefined;
-  }
-
-  attrString(name: string, fallback: string): string;
-  attrString(name: string): string | undefined;
-  attrString(name: string, fallback?: string): string | undefined {
-    const a = this.attr(name);
-    return a?.kind === 'string' ? a.value : fallback;
-  }
-
-  attrGraph(): OnnxGraph | undefined {
-    return undefined;
   }
 
   attrTensor(): TensorValue | undefined {
