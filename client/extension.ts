@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { ModelChangedNotification } from '../server/protocol';
 import { registerCommands } from './commands';
+import { registerExactMode } from './exact-mode';
 import { EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, ProfileViews } from './panel';
 import { ModelStatusBar } from './status-bar';
 
@@ -24,6 +25,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const clientOptions: LanguageClientOptions = {
     documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
     synchronize: { fileEvents: watcher, configurationSection: 'floplens' },
+    // Exact mode (running Python) is offered only in trusted workspaces; later grants are notified.
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
   };
   client = new LanguageClient('floplens', 'FlopLens', serverOptions, clientOptions);
 
@@ -44,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, views.panelSerializer()),
     ...registerCommands(client, views),
+    ...registerExactMode(client),
   );
 
   // Everything above is registered first: views and commands then report a server that fails to

@@ -28,6 +28,8 @@ const entries = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
   // The language server and its worker thread (dist/server.js finds dist/profile-worker.js beside it).
   { ...node, entryPoints: { server: 'server/main.ts', 'profile-worker': 'server/profile-worker.ts' } },
+  // Exact mode's export script, run by the user's Python (dist/server.js finds it in dist/python/).
+  { entryPoints: { 'python/export_module': 'server/python/export_module.py' }, loader: { '.py': 'copy' }, outdir: 'dist', logLevel: 'warning' },
   // 'vscode' is provided by the extension host at run time.
   { ...node, entryPoints: { extension: 'client/extension.ts' }, external: ['vscode', 'onnxruntime-node'] },
   // The profile panel's webview: a plain browser script (CSP allows only this nonce'd file) and its stylesheet.

@@ -24,13 +24,21 @@ const NAMES: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', para
 
 const unitOf = (m: BudgetMetric): ((n: number) => string) => (m === 'activations' ? formatBytes : formatCount);
 
-/** `floplens.budgets` (first matching glob wins) and `floplens.defaultBudget`, parsed once per settings change. */
+/**
+ * `floplens.budgets` (first matching glob wins) and `floplens.defaultBudget`, parsed once per
+ * settings change. An entry with a `class` is for PyTorch classes in the files its glob matches
+ * (the class name may be a glob too); one without applies to models, and to every class of a
+ * matching source file.
+ */
 export class BudgetRules {
-  private readonly rules: (Budget & { glob: string })[];
+  private readonly rules: (Budget & { glob: string; class?: string })[];
   private readonly fallback?: Budget;
 
   constructor(settings: Settings) {
-    this.rules = settings.budgets.map((b) => ({ glob: b.glob, ...parse(`floplens.budgets "${b.glob}"`, b.glob, b) }));
+    this.rules = settings.budgets.map((b) => {
+      const setting = `floplens.budgets "${b.glob}"${b.class ? ` class "${b.class}"` : ''}`;
+      return { glob: b.glob, ...(b.class ? { class: b.class } : {}), ...parse(setting, b.class ? `${b.glob} ${b.class}` : b.glob, b) };
+    });
     if (BUDGET_METRICS.some((m) => settings.defaultBudget[m] !== undefined)) this.fallback = parse('floplens.defaultBudget', 'default', settings.defaultBudget);
   }
 
@@ -41,7 +49,15 @@ export class BudgetRules {
 
   /** The budget for a model by its workspace-relative path (forward slashes). */
   forPath(relativePath: string): Budget | undefined {
-    return this.rules.find((r) => minimatch(relativePath, r.glob, { dot: true })) ?? this.fallback;
+    return this.rules.find((r) => r.class === undefined && minimatch(relativePath, r.glob, { dot: true })) ?? this.fallback;
+  }
+
+  /**
+   * The budget for a PyTorch class of a source file: explicit entries only, since
+   * floplens.defaultBudget is meant for deployed models, not every block of a training script.
+   */
+  forClass(relativePath: string, className: string): Budget | undefined {
+    return this.rules.find((r) => minimatch(relativePath, r.glob, { dot: true }) && (r.class === undefined || minimatch(className, r.class)));
   }
 }
 

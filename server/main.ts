@@ -25,18 +25,22 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { supportedExtensions } from '../src/formats/registry';
-import { codeLensesFor, hoverFor, type AnalyzerContext } from './analyzers/registry';
+import { analyzerSettingsChanged, codeLensesFor, documentChanged, documentClosed, hoverFor, type AnalyzerContext } from './analyzers/registry';
 import { bindingsProblem } from './bindings';
 import { BudgetRules } from './budgets';
+import { DiagnosticsHub } from './diagnostics';
+import { profileExactly, profileInPool, type ExactModeDeps } from './exact-mode';
 import { ModelStore, raceToken } from './models';
 import {
   DEFAULT_SETTINGS,
   ExportReportRequest,
   ListModelsRequest,
   ModelChangedNotification,
+  ProfileExactlyRequest,
   ProfileRequest,
   SetBindingsRequest,
   VerifyShapesRequest,
+  WorkspaceTrustNotification,
   type Settings,
 } from './protocol';
 import { readSettings } from './settings';
@@ -53,6 +57,8 @@ let budgetRules = new BudgetRules(settings);
 /** Settings problems already shown, so each is shown once rather than on every change. */
 let shownProblems = new Set<string>();
 const client = { configuration: false, workspaceFolders: false, codeLensRefresh: false };
+/** Exact mode runs the user's Python: only when the client says the workspace is trusted. */
+let workspaceTrusted = false;
 /** The first scan of the workspace folders (after the settings are read); ListModels waits for it. */
 let scanDone!: () => void;
 const scanned = new Promise<void>((resolve) => (scanDone = resolve));
@@ -71,11 +77,14 @@ function spawnWorker(): Worker {
   return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, { eval: true });
 }
 
+/** Model profiles and analyzers may both speak about a URI: the client gets the union. */
+const diagnosticsHub = new DiagnosticsHub((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+
 const store = new ModelStore(
   {
     settings: () => settings,
     budgetFor: (file) => budgetRules.forPath(workspace.relative(file)),
-    publishDiagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+    publishDiagnostics: (uri, diagnostics) => diagnosticsHub.publish('models', uri, diagnostics),
     modelChanged: (uri) => {
       void connection.sendNotification(ModelChangedNotification, { uri });
       scheduleLensRefresh();
@@ -97,7 +106,15 @@ const analyzerContext: AnalyzerContext = {
   folderOf: (file) => workspace.folderOf(file),
   modelExtensions: extensions,
   profile: (file, token) => store.current(file, token),
+  exactModeAvailable: () => workspaceTrusted && settings.exactMode.enabled,
+  settings: () => settings,
+  classBudget: (file, className) => budgetRules.forClass(workspace.relative(file), className),
+  publishDiagnostics: (owner, uri, diagnostics) => diagnosticsHub.publish(owner, uri, diagnostics),
+  refreshLenses: () => scheduleLensRefresh(),
+  log: (message) => log(message),
 };
+
+const exactModeDeps: ExactModeDeps = { trusted: () => workspaceTrusted, settings: () => settings, profile: profileInPool(profilePool) };
 
 const log = (message: string): void => connection.console.error(`FlopLens: ${message}`);
 
@@ -106,6 +123,7 @@ connection.onInitialize(async (params) => {
   client.configuration = c.workspace?.configuration === true;
   client.workspaceFolders = c.workspace?.workspaceFolders === true;
   client.codeLensRefresh = c.workspace?.codeLens?.refreshSupport === true;
+  workspaceTrusted = (params.initializationOptions as { workspaceTrusted?: unknown } | undefined)?.workspaceTrusted === true;
   const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []);
   for (const f of folders) await workspace.add(f.uri);
   return {
@@ -167,6 +185,13 @@ connection.onDidChangeConfiguration(async (change) => {
   const pushed = (change.settings as { floplens?: unknown } | null | undefined)?.floplens;
   await loadSettings(pushed);
   store.settingsChanged();
+  analyzerSettingsChanged(analyzerContext);
+  scheduleLensRefresh(); // floplens.exactMode.enabled shows or hides lenses
+});
+
+connection.onNotification(WorkspaceTrustNotification, ({ trusted }) => {
+  workspaceTrusted = trusted === true;
+  scheduleLensRefresh();
 });
 
 async function scan(folders: readonly Folder[]): Promise<void> {
@@ -281,6 +306,18 @@ connection.onRequest(VerifyShapesRequest, (params, token) =>
   }),
 );
 
+connection.onRequest(ProfileExactlyRequest, (params, token) =>
+  answer(token, async () => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      return await profileExactly(fileOf(params.uri), params, exactModeDeps, abort.signal);
+    } finally {
+      sub.dispose();
+    }
+  }),
+);
+
 connection.onCodeLens((params, token) =>
   answer(token, async () => {
     const doc = documents.get(params.textDocument.uri);
@@ -302,6 +339,10 @@ connection.onShutdown(() => {
 
 // A bug in one request must not take the server (and every model's diagnostics) down.
 process.on('unhandledRejection', (e) => log(`unhandled: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+
+// Analyzers that keep per-document state (and publish diagnostics) follow the open documents.
+documents.onDidChangeContent((e) => documentChanged(e.document, analyzerContext));
+documents.onDidClose((e) => documentClosed(e.document.uri, analyzerContext));
 
 documents.listen(connection);
 connection.listen();

@@ -84,13 +84,92 @@ export const VerifyShapesRequest = new RequestType<{ uri: string }, VerifyShapes
 /** Sent when a model was re-profiled (file changed, settings or bindings changed). */
 export const ModelChangedNotification = new NotificationType<{ uri: string }>('floplens/modelChanged');
 
+export interface ProfileExactlyParams {
+  /** The Python file. */
+  uri: string;
+  className: string;
+  /** 0-based line of the `class` statement: tells same-named classes apart. */
+  line?: number;
+  /** The interpreter the Python extension selected, if any; `floplens.pythonPath` wins over it. */
+  python?: string;
+}
+
+/** One module of the class (as torch's named_modules), exact beside static. */
+export interface ExactLayer {
+  /** `layer1.0.conv1`, relative to the class. */
+  path: string;
+  /** `Conv2d`, as torch names the module's class. */
+  type: string;
+  /** 0-based line of its definition in the file (from the static analysis). */
+  line?: number;
+  /** torch: parameters of the module and its children. */
+  params: number;
+  /** The exported ONNX graph's nodes inside the module, over all its calls. */
+  macs: number;
+  flops: number;
+  /** The static analysis of the same module; absent when it has no such path. */
+  static?: { params?: number; macs?: number; flops?: number };
+  /** Params and MACs equal; null when the static analysis has no figure to compare. */
+  agrees: boolean | null;
+}
+
+export interface ProfileExactlyResult {
+  uri: string;
+  className: string;
+  /** Set when exact mode could not run (one line); the figures below are then absent. */
+  error?: string;
+  /** The interpreter that ran (or was to run) torch. */
+  python: string;
+  /** How torch built the module: `vgg16()`, `Net(widths=(8, 16, 32)).stages.0`. */
+  built?: string;
+  torchVersion?: string;
+  inputs?: { shape: number[]; dtype: string }[];
+  /** Where the input shape came from (the static analysis' description). */
+  inputSource?: string;
+  /** `sum(p.numel() for p in model.parameters())` as torch counts it. */
+  torchParams?: number;
+  /** The exported ONNX model profiled by the engine (unused modules are not in it). */
+  exact?: { params: number; macs: number; flops: number };
+  /** The static analysis of the class. */
+  static?: { params: number; usedParams: number; macs?: number; flops?: number };
+  layers: ExactLayer[];
+  /** ONNX node scopes that match no module of the class. */
+  unmapped: string[];
+  /** Totals and every compared layer agree. */
+  agrees?: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Exact mode: builds the class with the configured Python's torch, exports it to ONNX in a temp
+ * folder, profiles that and compares it with the static analysis. Trusted workspaces only.
+ */
+export const ProfileExactlyRequest = new RequestType<ProfileExactlyParams, ProfileExactlyResult, void>('floplens/profileExactly');
+
+/** Workspace trust as the client knows it (also sent as initializationOptions.workspaceTrusted). */
+export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('floplens/workspaceTrust');
+
 /** `floplens.*` settings, as the server reads them. */
 export interface Settings {
-  budgets: { glob: string; macs?: string | number; flops?: string | number; params?: string | number; activations?: string | number }[];
+  /** `class`: the entry is for PyTorch classes (name or glob) in the files `glob` matches. */
+  budgets: { glob: string; class?: string; macs?: string | number; flops?: string | number; params?: string | number; activations?: string | number }[];
   defaultBudget: { macs?: string | number; flops?: string | number; params?: string | number; activations?: string | number };
   budgetSeverity: 'error' | 'warning' | 'information' | 'hint';
   /** Default values for symbolic dims, e.g. { "batch": 1 }. */
   dims: Record<string, number>;
+  /** Interpreter for exact mode; '' = the Python extension's, else `python3`. */
+  pythonPath: string;
+  exactMode: { enabled: boolean; timeoutSeconds: number };
+  /** Input shape for PyTorch classes whose file gives none, e.g. [1, 3, 224, 224]; [] = none. */
+  defaultInputShape: number[];
 }
 
-export const DEFAULT_SETTINGS: Settings = { budgets: [], defaultBudget: {}, budgetSeverity: 'warning', dims: {} };
+export const DEFAULT_SETTINGS: Settings = {
+  budgets: [],
+  defaultBudget: {},
+  budgetSeverity: 'warning',
+  dims: {},
+  pythonPath: '',
+  exactMode: { enabled: true, timeoutSeconds: 120 },
+  defaultInputShape: [],
+};

@@ -13,7 +13,9 @@ export function readSettings(raw: unknown): { settings: Settings; problems: stri
 
   if (Array.isArray(r.budgets)) {
     r.budgets.forEach((b: unknown, i) => {
-      if (isRecord(b) && typeof b.glob === 'string' && b.glob) settings.budgets.push({ ...(b as Settings['budgets'][number]), glob: b.glob });
+      if (isRecord(b) && b.class !== undefined && (typeof b.class !== 'string' || !b.class)) {
+        problems.push(`floplens.budgets[${i}] is not used: "class" must be the name of a PyTorch class (or a glob such as "*Net")`);
+      } else if (isRecord(b) && typeof b.glob === 'string' && b.glob) settings.budgets.push({ ...(b as Settings['budgets'][number]), glob: b.glob });
       else problems.push(`floplens.budgets[${i}] is not used: each entry needs a "glob" (e.g. "models/**/*.onnx") and limits such as "macs": "2G"`);
     });
   } else if (r.budgets !== undefined && r.budgets !== null) {
@@ -38,6 +40,24 @@ export function readSettings(raw: unknown): { settings: Settings; problems: stri
     }
   } else if (r.dims !== undefined && r.dims !== null) {
     problems.push('floplens.dims is not used: it must be an object such as { "batch": 1 }');
+  }
+
+  if (typeof r.pythonPath === 'string') settings.pythonPath = r.pythonPath.trim();
+  else if (r.pythonPath !== undefined && r.pythonPath !== null) problems.push('floplens.pythonPath is not used: it must be the path of a Python interpreter');
+
+  const exact = isRecord(r.exactMode) ? r.exactMode : {};
+  settings.exactMode = { ...DEFAULT_SETTINGS.exactMode };
+  if (typeof exact.enabled === 'boolean') settings.exactMode.enabled = exact.enabled;
+  const timeout = exact.timeoutSeconds;
+  if (typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0) settings.exactMode.timeoutSeconds = timeout;
+  else if (timeout !== undefined && timeout !== null) {
+    problems.push(`floplens.exactMode.timeoutSeconds ${JSON.stringify(timeout)} is not used: it must be a number of seconds > 0; using ${DEFAULT_SETTINGS.exactMode.timeoutSeconds}`);
+  }
+
+  const shape = r.defaultInputShape;
+  if (Array.isArray(shape) && shape.length <= 8 && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1)) settings.defaultInputShape = [...(shape as number[])];
+  else if (shape !== undefined && shape !== null) {
+    problems.push(`floplens.defaultInputShape ${JSON.stringify(shape)} is not used: it must be a list of at most 8 whole numbers ≥ 1, e.g. [1, 3, 224, 224]`);
   }
   return { settings, problems };
 }

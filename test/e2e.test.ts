@@ -20,6 +20,7 @@ import {
   startCodeServer, waitForCommand,
 } from './e2e/code-server';
 import { FIXTURES } from './helpers/fixtures';
+import { PYTORCH_FIXTURES } from './helpers/python-source';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -82,6 +83,8 @@ before(async () => {
   for (const name of ['resnet18.onnx', 'mobilenet_v2_dyn.onnx', 'shared_conv.onnx']) {
     fs.copyFileSync(path.join(FIXTURES, name), path.join(workspace, name));
   }
+  // PyTorch source: seed 002's MyNet, for the lenses over its class and layers.
+  fs.copyFileSync(path.join(PYTORCH_FIXTURES, 'seed002_mynet.py'), path.join(workspace, 'seed002_mynet.py'));
   fs.writeFileSync(
     path.join(workspace, '.vscode', 'settings.json'),
     JSON.stringify({ 'floplens.budgets': [{ glob: '**/resnet18.onnx', macs: '1G' }] }, null, 2),
@@ -169,4 +172,20 @@ test('Verify Shapes runs the model in the onnxruntime inside the .vsix', { timeo
   });
   assert.match(await toast.innerText(), /all \d+ inferred shapes of shared_conv\.onnx match ONNX Runtime/);
   console.log(`screenshot: ${await screenshot(page, 'e2e-verify-shapes')}`);
+});
+
+test('a PyTorch file shows lenses over its class and over conv7', { timeout: 120_000 }, async () => {
+  await runCommand(page, 'View: Close All Editors');
+  await openFileFromExplorer(page, 'seed002_mynet.py');
+  const lens = (text: string) => page.locator('.codelens-decoration', { hasText: text });
+  await timed('seed002_mynet.py: open → class lens shown', () =>
+    lens('MyNet · 132.86 M params · 90.62 G MACs @ input (12, 1, 224, 224)').first().waitFor({ timeout: 60_000 }));
+  console.log(`screenshot: ${await screenshot(page, 'e2e-pytorch-class-lens')}`);
+  // conv7 is line 59: bring it into view (lenses render for visible lines only).
+  await runCommand(page, 'Go to Line/Column...');
+  await page.keyboard.type('59');
+  await page.keyboard.press('Enter');
+  await page.locator('.view-line', { hasText: 'self.conv7 = nn.Conv2d(' }).waitFor({ timeout: 10_000 });
+  await lens('2,359,808 params · 5.55 G MACs · out (12, 512, 14, 14)').first().waitFor({ timeout: 30_000 });
+  console.log(`screenshot: ${await screenshot(page, 'e2e-pytorch-conv7-lens')}`);
 });

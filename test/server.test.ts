@@ -4,37 +4,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   CancellationTokenSource,
-  CodeLensRequest,
-  ConfigurationRequest,
-  createProtocolConnection,
-  DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
-  DidOpenTextDocumentNotification,
-  ExitNotification,
   FileChangeType,
-  HoverRequest,
-  InitializedNotification,
-  InitializeRequest,
-  LogMessageNotification,
-  PublishDiagnosticsNotification,
-  ShowMessageNotification,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
   WorkDoneProgress,
   WorkDoneProgressCreateRequest,
   type CodeLens,
   type Diagnostic,
-  type InitializeResult,
-  type MarkupContent,
-  type ProtocolConnection,
   type WorkDoneProgressBegin,
 } from 'vscode-languageserver-protocol/node';
 import {
@@ -48,61 +28,24 @@ import {
   type Settings,
 } from '../server/protocol';
 import { FIXTURES } from './helpers/fixtures';
+import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { writeModelFile, type NodeSpec } from './helpers/onnx-builder';
 
-const ROOT = path.join(__dirname, '..');
-const SERVER = path.join(ROOT, 'dist', 'server.js');
-const WORKER = path.join(ROOT, 'dist', 'profile-worker.js');
 const HOSTILE = '<img src=x onerror=alert(1)>';
-
-/** Builds the bundles when a source file is newer than them (the test runs the built server). */
-function buildIfStale(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, d) => {
-      const p = path.join(dir, d.name);
-      return Math.max(m, d.isDirectory() ? newest(p) : d.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
-    }, 0);
-  const built = [SERVER, WORKER].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
-  const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
-  if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
-}
-
-/** Polls until `check` returns a value (not undefined/false), or fails naming what it waited for. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const uri = (file: string): string => pathToFileURL(file).href;
 
 describe('language server over stdio', { timeout: 60_000 }, () => {
   let root: string;
   let ws: string;
-  let proc: ChildProcess;
-  let conn: ProtocolConnection;
-  let init: InitializeResult;
-  let settings: Partial<Settings> = {};
-  const diagnostics = new Map<string, Diagnostic[]>();
+  let client: LspClient;
   const changed: string[] = [];
-  const messages: string[] = [];
-  const logs: string[] = [];
   const progress = new Map<string, { begin?: WorkDoneProgressBegin; end: boolean }>();
   const model = (name: string): string => path.join(ws, 'models', name);
 
-  const configure = async (next: Partial<Settings>): Promise<void> => {
-    settings = next;
-    await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
-  };
-  const diagnosticsOf = (file: string): Diagnostic[] | undefined => diagnostics.get(uri(file));
-  const listModels = (): Promise<ModelSummary[]> => conn.sendRequest(ListModelsRequest, undefined);
+  const configure = (next: Partial<Settings>): Promise<void> => client.configure(next);
+  const diagnosticsOf = (file: string): Diagnostic[] | undefined => client.diagnosticsOf(file);
+  const listModels = (): Promise<ModelSummary[]> => client.conn.sendRequest(ListModelsRequest, undefined);
 
   before(async () => {
-    buildIfStale();
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-ls-'));
     ws = path.join(root, 'ws');
     fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
@@ -173,54 +116,31 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     fs.mkdirSync(path.join(ws, 'conf'));
     fs.writeFileSync(path.join(ws, 'conf', 'train.yaml'), 'weights: ../models/shared_conv.onnx\nfrom_root: models/shared_conv.onnx\n');
 
-    proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? settings : null)));
-    conn.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
-      const entry = { end: false } as { begin?: WorkDoneProgressBegin; end: boolean };
-      progress.set(String(token), entry);
-      conn.onProgress(WorkDoneProgress.type, token, (value) => {
-        if (value.kind === 'begin') entry.begin = value;
-        if (value.kind === 'end') entry.end = true;
-      });
-    });
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => diagnostics.set(p.uri, p.diagnostics));
-    conn.onNotification(ModelChangedNotification, (p) => changed.push(p.uri));
-    conn.onNotification(ShowMessageNotification.type, (p) => messages.push(p.message));
-    conn.onNotification(LogMessageNotification.type, (p) => logs.push(p.message));
-    conn.listen();
-    init = await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: uri(ws),
-      workspaceFolders: [{ uri: uri(ws), name: 'ws' }],
-      capabilities: {
-        workspace: { configuration: true, workspaceFolders: true },
-        window: { workDoneProgress: true },
-        textDocument: { hover: { contentFormat: ['markdown'] } },
+    client = await LspClient.start({
+      workspace: ws,
+      setup: (conn) => {
+        conn.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+          const entry = { end: false } as { begin?: WorkDoneProgressBegin; end: boolean };
+          progress.set(String(token), entry);
+          conn.onProgress(WorkDoneProgress.type, token, (value) => {
+            if (value.kind === 'begin') entry.begin = value;
+            if (value.kind === 'end') entry.end = true;
+          });
+        });
+        conn.onNotification(ModelChangedNotification, (p) => changed.push(p.uri));
       },
     });
-    await conn.sendNotification(InitializedNotification.type, {});
-    for (const [file, languageId] of [
-      [path.join(ws, 'app.py'), 'python'],
-      [path.join(ws, 'conf', 'train.yaml'), 'yaml'],
-    ]) {
-      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(file), languageId, version: 1, text: fs.readFileSync(file, 'utf8') } });
-    }
+    await client.open(path.join(ws, 'app.py'), 'python');
+    await client.open(path.join(ws, 'conf', 'train.yaml'), 'yaml');
   });
 
   after(async () => {
-    if (conn) {
-      await conn.sendRequest(ShutdownRequest.type).catch(() => undefined);
-      await conn.sendNotification(ExitNotification.type).catch(() => undefined);
-      await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
-      conn.dispose();
-    }
-    if (proc && proc.exitCode === null) proc.kill();
+    await client?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
   test('initialize announces lenses, hovers and workspace folders', () => {
+    const init = client.init;
     assert.ok(init.capabilities.codeLensProvider);
     assert.equal(init.capabilities.hoverProvider, true);
     assert.equal(init.capabilities.workspace?.workspaceFolders?.supported, true);
@@ -242,12 +162,12 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
 
   test('ProfileRequest with bindings, then served from the cache', async () => {
     const params = { uri: uri(model('tiny_transformer.onnx')), bindings: { dims: { batch: 1, seq: 16 } } };
-    const r = await conn.sendRequest(ProfileRequest, params);
+    const r = await client.conn.sendRequest(ProfileRequest, params);
     assert.equal(r.error, undefined);
     assert.equal(r.report?.totals.macs, 256 * 16 ** 2 + 129536 * 16);
     assert.deepEqual(r.bindings, { dims: { batch: 1, seq: 16 } });
     assert.deepEqual(r.budget, { violations: [] });
-    const again = await conn.sendRequest(ProfileRequest, { uri: params.uri, bindings: { dims: { seq: 16, batch: 1 } } });
+    const again = await client.conn.sendRequest(ProfileRequest, { uri: params.uri, bindings: { dims: { seq: 16, batch: 1 } } });
     assert.equal(again.profileMs, 0);
     assert.equal(again.report?.totals.macs, r.report?.totals.macs);
   });
@@ -259,12 +179,12 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     assert.equal(d[0].source, 'floplens');
     assert.match(d[0].message, /^broken\.onnx: /);
     assert.deepEqual(d[0].range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
-    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')) });
+    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')) });
     assert.equal(r.report?.totals.params, 9);
     assert.deepEqual(diagnosticsOf(model('resnet18.onnx')), []);
   });
 
-  const lenses = async (file: string): Promise<CodeLens[]> => (await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri(file) } })) ?? [];
+  const lenses = (file: string): Promise<CodeLens[]> => client.lenses(file);
 
   test('code lenses on the lines naming models, with totals, opening the profile', async () => {
     const ls = await lenses(path.join(ws, 'app.py'));
@@ -286,10 +206,7 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     );
   });
 
-  const hover = async (file: string, line: number, character: number): Promise<string | undefined> => {
-    const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri(file) }, position: { line, character } });
-    return h ? (h.contents as MarkupContent).value : undefined;
-  };
+  const hover = (file: string, line: number, character: number): Promise<string | undefined> => client.hover(file, line, character);
 
   test('hover: totals, inputs and top layers, every name escaped', async () => {
     const resnet = await hover(path.join(ws, 'app.py'), 1, 40);
@@ -317,7 +234,7 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
       d[0].message,
       'MACs 1.814 G exceed the budget of 1 G (floplens.budgets "**/resnet18.onnx"); largest: conv1/Conv 118 M, layer1/layer1.0/conv1/Conv 115.6 M, layer1/layer1.0/conv2/Conv 115.6 M',
     );
-    const r = await conn.sendRequest(ProfileRequest, { uri: uri(resnet) });
+    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(resnet) });
     assert.deepEqual(r.budget.limits, { macs: 1e9 });
     assert.equal(r.budget.source, '**/resnet18.onnx');
     assert.equal(r.budget.violations[0].value, 1_814_073_344);
@@ -335,7 +252,7 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     const d = await waitFor('invalid budget diagnostic', () => diagnosticsOf(model('resnet18.onnx'))?.length === 1 && diagnosticsOf(model('resnet18.onnx')));
     assert.equal(d[0].severity, 1);
     assert.match(d[0].message, /^floplens\.budgets "\*\*\/resnet18\.onnx": invalid macs budget "lots"/);
-    const m = await waitFor('showMessage', () => messages.find((x) => x.includes('"lots"')));
+    const m = await waitFor('showMessage', () => client.messages.find((x) => x.includes('"lots"')));
     assert.match(m, /floplens\.budgets/);
   });
 
@@ -351,18 +268,18 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     const list = await listModels();
     assert.equal(list.find((m) => m.uri === uri(tiny))!.macs, 2_138_112);
     await configure({});
-    await waitFor('symbolic again', async () => (await conn.sendRequest(ProfileRequest, { uri: uri(tiny) })).report?.totals.macs !== 2_138_112);
+    await waitFor('symbolic again', async () => (await client.conn.sendRequest(ProfileRequest, { uri: uri(tiny) })).report?.totals.macs !== 2_138_112);
   });
 
   test('SetBindings re-profiles the model with its own bindings', async () => {
     const tiny = uri(model('tiny_transformer.onnx'));
     const before = changed.length;
-    const r = await conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 2, seq: 8 } } });
+    const r = await client.conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 2, seq: 8 } } });
     assert.equal(r.report?.totals.macs, 2 * (256 * 64 + 129536 * 8));
     await waitFor('ModelChanged', () => changed.slice(before).includes(tiny));
-    const current = await conn.sendRequest(ProfileRequest, { uri: tiny });
+    const current = await client.conn.sendRequest(ProfileRequest, { uri: tiny });
     assert.deepEqual(current.bindings, { dims: { batch: 2, seq: 8 } });
-    const bad = await conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 1.5 } } });
+    const bad = await client.conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 1.5 } } });
     assert.match(bad.error ?? '', /batch/);
   });
 
@@ -370,20 +287,20 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     const swap = model('swap.onnx');
     const before = changed.length;
     fs.copyFileSync(path.join(FIXTURES, 'resnet18.onnx'), swap);
-    await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(swap), type: FileChangeType.Changed }] });
+    await client.conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(swap), type: FileChangeType.Changed }] });
     await waitFor('ModelChanged for swap.onnx', () => changed.slice(before).includes(uri(swap)));
     const list = await listModels();
     assert.equal(list.find((m) => m.uri === uri(swap))!.macs, 1_814_073_344);
 
     fs.rmSync(model('broken.onnx'));
-    await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(model('broken.onnx')), type: FileChangeType.Deleted }] });
+    await client.conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(model('broken.onnx')), type: FileChangeType.Deleted }] });
     await waitFor('diagnostics cleared for broken.onnx', () => diagnosticsOf(model('broken.onnx'))?.length === 0);
     assert.ok(!(await listModels()).some((m) => m.uri.endsWith('/broken.onnx')));
   });
 
   test('$/progress begin and end around a long profile', async () => {
     // A fresh profile (new bindings) of the 20,000-node model.
-    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 3 } } });
+    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 3 } } });
     assert.equal(r.report?.totals.nodes, 20_000);
     assert.ok(r.profileMs > 0);
     const seen = await waitFor('progress end for big.onnx', () => [...progress.values()].find((p) => p.begin?.title.includes('big.onnx') && p.end));
@@ -393,11 +310,11 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
   test('a request for a newer version of the file supersedes the one in flight: both get the new result', async () => {
     const big = model('big.onnx');
     const params = { uri: uri(big), bindings: { dims: { n: 7 } } };
-    const older = conn.sendRequest(ProfileRequest, params);
+    const older = client.conn.sendRequest(ProfileRequest, params);
     await new Promise((r) => setTimeout(r, 100));
     const later = new Date(Date.now() + 5000);
     fs.utimesSync(big, later, later);
-    const newer = await conn.sendRequest(ProfileRequest, params);
+    const newer = await client.conn.sendRequest(ProfileRequest, params);
     const first = await older;
     assert.equal(first.report?.totals.nodes, 20_000);
     assert.ok(newer.profileMs > 0);
@@ -406,34 +323,34 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
 
   test('$/cancelRequest cancels a profile and the server goes on', async () => {
     const source = new CancellationTokenSource();
-    const pending = conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 5 } } }, source.token);
+    const pending = client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 5 } } }, source.token);
     setTimeout(() => source.cancel(), 30);
     await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
-    const r = await conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { dims: { z: 1 } } });
+    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { dims: { z: 1 } } });
     assert.equal(r.report?.totals.params, 9);
   });
 
   test('export in the CLI formats', async () => {
     const u = uri(model('resnet18.onnx'));
-    const md = await conn.sendRequest(ExportReportRequest, { uri: u, format: 'md' });
+    const md = await client.conn.sendRequest(ExportReportRequest, { uri: u, format: 'md' });
     assert.match(md.text, /^## resnet18\.onnx/);
-    const csv = await conn.sendRequest(ExportReportRequest, { uri: u, format: 'csv' });
+    const csv = await client.conn.sendRequest(ExportReportRequest, { uri: u, format: 'csv' });
     assert.match(csv.text.split('\n')[0], /MACs/);
-    const json = JSON.parse((await conn.sendRequest(ExportReportRequest, { uri: u, format: 'json' })).text);
+    const json = JSON.parse((await client.conn.sendRequest(ExportReportRequest, { uri: u, format: 'json' })).text);
     assert.equal(json.totals.macs, 1_814_073_344);
   });
 
   test('VerifyShapes runs onnxruntime and agrees; missing weights are a clear error', async () => {
-    const ok = await conn.sendRequest(VerifyShapesRequest, { uri: uri(model('small.onnx')) });
+    const ok = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('small.onnx')) });
     assert.equal(ok.error, undefined);
     assert.equal(ok.compared, 5);
     assert.deepEqual(ok.mismatches, []);
-    const missing = await conn.sendRequest(VerifyShapesRequest, { uri: uri(model('resnet18.onnx')) });
+    const missing = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('resnet18.onnx')) });
     assert.match(missing.error ?? '', /^resnet18\.onnx: external data file "resnet18\.onnx\.data" is missing/);
     assert.equal(missing.compared, 0);
   });
 
   test('the server logged no errors', () => {
-    assert.deepEqual(logs.filter((l) => /unhandled|failed|Error/.test(l)), []);
+    assert.deepEqual(client.errors(), []);
   });
 });

@@ -35,26 +35,50 @@ export class ParseCache {
 
   /** The tree for `text`, reusing the previous tree around the one edited region. */
   parse(text: string): Tree {
-    let fragments: readonly TreeFragment[] | undefined;
-    if (this.tree && this.text !== undefined) {
-      const old = this.text;
-      if (old === text) return this.tree;
-      let start = 0;
-      const max = Math.min(old.length, text.length);
-      while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
-      let endOld = old.length;
-      let endNew = text.length;
-      while (endOld > start && endNew > start && old.charCodeAt(endOld - 1) === text.charCodeAt(endNew - 1)) {
-        endOld--;
-        endNew--;
-      }
-      fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree), [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
+    if (!this.tree || this.text === undefined) return this.keep(text, parser.parse(text));
+    const old = this.text;
+    if (old === text) return this.tree;
+    let start = 0;
+    const max = Math.min(old.length, text.length);
+    while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+    let endOld = old.length;
+    let endNew = text.length;
+    while (endOld > start && endNew > start && old.charCodeAt(endOld - 1) === text.charCodeAt(endNew - 1)) {
+      endOld--;
+      endNew--;
     }
+    const fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree), [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
     const tree = parser.parse(text, fragments);
+    // @lezer/python's incremental parse can go wrong after edits of broken code (its newline
+    // tokens look back a character, which fragment reuse does not see): a class then swallows
+    // the rest of the file. A correct parse keeps the top-level statements before the edit, and
+    // after it (moved); when it does not, parse the whole text again.
+    const ok = sameTopLevel(this.tree, tree, (n) => n.to < start, (n) => n.from > endOld, (n) => n.from > endNew, endNew - endOld);
+    return this.keep(text, ok ? tree : parser.parse(text));
+  }
+
+  private keep(text: string, tree: Tree): Tree {
     this.text = text;
     this.tree = tree;
     return tree;
   }
+}
+
+type Span = { name: string; from: number; to: number };
+
+function topLevel(tree: Tree): Span[] {
+  const out: Span[] = [];
+  // Comments may attach to either neighbour; statements are what must not move.
+  for (let c = tree.topNode.firstChild; c; c = c.nextSibling) if (c.name !== 'Comment') out.push({ name: c.name, from: c.from, to: c.to });
+  return out;
+}
+
+function sameTopLevel(old: Tree, next: Tree, before: (n: Span) => boolean, afterOld: (n: Span) => boolean, afterNew: (n: Span) => boolean, delta: number): boolean {
+  const a = topLevel(old);
+  const b = topLevel(next);
+  const same = (x: Span[], y: Span[], shift: number): boolean =>
+    x.length === y.length && x.every((n, i) => n.name === y[i].name && n.from + shift === y[i].from && n.to + shift === y[i].to);
+  return same(a.filter(before), b.filter(before), 0) && same(a.filter(afterOld), b.filter(afterNew), delta);
 }
 
 export function parsePython(text: string, cache?: ParseCache): PyModule {

@@ -1,0 +1,30 @@
+import type { Diagnostic } from 'vscode-languageserver';
+
+/**
+ * LSP publishes all diagnostics of a URI at once, replacing the previous set; several parts of the
+ * server (model profiles, analyzers of text documents) speak about the same URIs. Each publishes
+ * its own list under its name here, and the client gets their union.
+ */
+export class DiagnosticsHub {
+  private readonly byUri = new Map<string, Map<string, Diagnostic[]>>();
+
+  constructor(private readonly send: (uri: string, diagnostics: Diagnostic[]) => void) {}
+
+  /** Replaces what `owner` says about `uri` (an empty list withdraws it). */
+  publish(owner: string, uri: string, diagnostics: Diagnostic[]): void {
+    let owners = this.byUri.get(uri);
+    if (!owners) {
+      if (!diagnostics.length) {
+        // Nothing known here yet: still clear the URI, as the owner asked.
+        this.send(uri, []);
+        return;
+      }
+      owners = new Map();
+      this.byUri.set(uri, owners);
+    }
+    if (diagnostics.length) owners.set(owner, diagnostics);
+    else owners.delete(owner);
+    if (!owners.size) this.byUri.delete(uri);
+    this.send(uri, [...owners.values()].flat());
+  }
+}

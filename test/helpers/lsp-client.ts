@@ -1,0 +1,167 @@
+/**
+ * A JSON-RPC client acting as the editor for the language server tests: starts dist/server.js
+ * over stdio (building it when a source is newer), answers its configuration requests with the
+ * test's settings, records diagnostics, messages and logs, and wraps the requests tests make.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeLensRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  LogMessageNotification,
+  PublishDiagnosticsNotification,
+  ShowMessageNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ClientCapabilities,
+  type CodeLens,
+  type Diagnostic,
+  type InitializeResult,
+  type MarkupContent,
+  type ProtocolConnection,
+  type Range,
+} from 'vscode-languageserver-protocol/node';
+import type { Settings } from '../../server/protocol';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+const WORKER = path.join(ROOT, 'dist', 'profile-worker.js');
+
+export const uri = (file: string): string => pathToFileURL(file).href;
+
+/** Builds the bundles when a source file is newer than them (the tests run the built server). */
+export function buildIfStale(): void {
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, d) => {
+      const p = path.join(dir, d.name);
+      return Math.max(m, d.isDirectory() ? newest(p) : d.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
+    }, 0);
+  const built = [SERVER, WORKER].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
+  if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface LspClientOptions {
+  /** The workspace folder. */
+  workspace: string;
+  /** Added to the client capabilities the tests always announce. */
+  capabilities?: ClientCapabilities;
+  /** Registers more handlers before the connection listens, so nothing early is missed. */
+  setup?: (conn: ProtocolConnection) => void;
+}
+
+export class LspClient {
+  /** `floplens.*` as the client answers configuration requests. */
+  settings: Partial<Settings> = {};
+  readonly diagnostics = new Map<string, Diagnostic[]>();
+  readonly messages: string[] = [];
+  /** The server's stderr and log messages. */
+  readonly logs: string[] = [];
+  private readonly versions = new Map<string, number>();
+
+  /** The server's answer to initialize. */
+  init!: InitializeResult;
+
+  private constructor(
+    readonly conn: ProtocolConnection,
+    private readonly proc: ChildProcess,
+  ) {}
+
+  static async start(options: LspClientOptions): Promise<LspClient> {
+    buildIfStale();
+    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    const client = new LspClient(conn, proc);
+    proc.stderr!.on('data', (d: Buffer) => client.logs.push(d.toString()));
+    conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? client.settings : null)));
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => client.diagnostics.set(p.uri, p.diagnostics));
+    conn.onNotification(ShowMessageNotification.type, (p) => client.messages.push(p.message));
+    conn.onNotification(LogMessageNotification.type, (p) => client.logs.push(p.message));
+    options.setup?.(conn);
+    conn.listen();
+    client.init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: uri(options.workspace),
+      workspaceFolders: [{ uri: uri(options.workspace), name: path.basename(options.workspace) }],
+      capabilities: {
+        workspace: { configuration: true, workspaceFolders: true },
+        window: { workDoneProgress: true },
+        textDocument: { hover: { contentFormat: ['markdown'] } },
+        ...options.capabilities,
+      },
+    });
+    await conn.sendNotification(InitializedNotification.type, {});
+    return client;
+  }
+
+  /** New settings; the server is told and pulls them. */
+  async configure(next: Partial<Settings>): Promise<void> {
+    this.settings = next;
+    await this.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+  }
+
+  diagnosticsOf(file: string): Diagnostic[] | undefined {
+    return this.diagnostics.get(uri(file));
+  }
+
+  async open(file: string, languageId: string, text = fs.readFileSync(file, 'utf8')): Promise<void> {
+    this.versions.set(file, 1);
+    await this.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(file), languageId, version: 1, text } });
+  }
+
+  /** An edit as an editor sends it: the range replaced by `text` (incremental sync). */
+  async edit(file: string, range: Range, text: string): Promise<void> {
+    const version = (this.versions.get(file) ?? 1) + 1;
+    this.versions.set(file, version);
+    await this.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(file), version }, contentChanges: [{ range, text }] });
+  }
+
+  async close(file: string): Promise<void> {
+    await this.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: uri(file) } });
+  }
+
+  async lenses(file: string): Promise<CodeLens[]> {
+    return (await this.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri(file) } })) ?? [];
+  }
+
+  async hover(file: string, line: number, character: number): Promise<string | undefined> {
+    const h = await this.conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri(file) }, position: { line, character } });
+    return h ? (h.contents as MarkupContent).value : undefined;
+  }
+
+  /** Log lines that say something failed. */
+  errors(): string[] {
+    return this.logs.filter((l) => /unhandled|failed|Error/.test(l));
+  }
+
+  async stop(): Promise<void> {
+    await this.conn.sendRequest(ShutdownRequest.type).catch(() => undefined);
+    await this.conn.sendNotification(ExitNotification.type).catch(() => undefined);
+    await Promise.race([new Promise((r) => this.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
+    this.conn.dispose();
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+}

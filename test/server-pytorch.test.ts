@@ -1,0 +1,203 @@
+/**
+ * PyTorch source in the language server, end to end: dist/server.js over stdio with a JSON-RPC
+ * client as the editor. Lenses over classes and layer definitions, hovers with the formulas,
+ * diagnostics (unused modules, shapes not followed, per-class budgets), edits, the default input
+ * setting, half-typed code, names that are Markdown or HTML.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CodeLensRefreshRequest, type CodeLens } from 'vscode-languageserver-protocol/node';
+import { LspClient, waitFor } from './helpers/lsp-client';
+import { PYTORCH_FIXTURES } from './helpers/python-source';
+
+const HALF_TYPED = `import torch
+import torch.nn as nn
+
+
+class Good(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4096, 1000)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Typing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 64, kernel_size=3
+        self.fc = nn.Linear(64,
+
+    def forw
+`;
+
+const HOSTILE = `import torch
+import torch.nn as nn
+
+
+# floplens: input=(2, 4)
+class _Evil_Net_(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({'<img src=x onerror=alert(1)>': nn.Linear(4, 4), '**b**|[x](y)': nn.Linear(4, 2)})
+
+    def forward(self, x):
+        return self.heads['<img src=x onerror=alert(1)>'](x)
+`;
+
+describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 60_000 }, () => {
+  let root: string;
+  let ws: string;
+  let client: LspClient;
+  let refreshes = 0;
+  const file = (name: string): string => path.join(ws, name);
+  const lensAt = async (name: string, line: number): Promise<string[]> =>
+    (await client.lenses(file(name))).filter((l: CodeLens) => l.range.start.line === line).map((l) => l.command!.title);
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-py-'));
+    ws = path.join(root, 'ws');
+    fs.mkdirSync(ws);
+    for (const name of ['seed002_mynet.py', 'seed004_unused.py', 'seed004_shared.py']) fs.copyFileSync(path.join(PYTORCH_FIXTURES, name), file(name));
+    // Copies for the tests that edit or budget them, so each test reads its own file.
+    fs.copyFileSync(path.join(PYTORCH_FIXTURES, 'seed002_mynet.py'), file('edited.py'));
+    fs.copyFileSync(path.join(PYTORCH_FIXTURES, 'seed002_mynet.py'), file('budgeted.py'));
+    fs.writeFileSync(file('half_typed.py'), HALF_TYPED);
+    fs.writeFileSync(file('hostile.py'), HOSTILE);
+    client = await LspClient.start({
+      workspace: ws,
+      capabilities: { workspace: { configuration: true, workspaceFolders: true, codeLens: { refreshSupport: true } } },
+      setup: (conn) => conn.onRequest(CodeLensRefreshRequest.type, () => void refreshes++),
+    });
+    for (const name of fs.readdirSync(ws)) await client.open(file(name), 'python');
+  });
+
+  after(async () => {
+    await client?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test("seed 002: the class lens with totals at the file's own input, conv7's and fc3's lenses", async () => {
+    const [cls] = await lensAt('seed002_mynet.py', 3);
+    assert.equal(cls, 'MyNet · 132.86 M params · 90.62 G MACs @ input (12, 1, 224, 224) · from summary(...) line 102');
+    assert.deepEqual(await lensAt('seed002_mynet.py', 58), ['2,359,808 params · 5.55 G MACs · out (12, 512, 14, 14)']);
+    const [fc3] = await lensAt('seed002_mynet.py', 75);
+    assert.match(fc3, /^4,097,000 params · 49\.15 M MACs · out \(12, 1000\)$/);
+    // Every layer line has its lens, no line twice.
+    const lines = (await client.lenses(file('seed002_mynet.py'))).map((l) => l.range.start.line);
+    assert.equal(lines.length, 17);
+    assert.equal(new Set(lines).size, 17);
+  });
+
+  test('hover on conv7: the parameter formula, the MACs formula, shapes and FLOPs', async () => {
+    const h = await client.hover(file('seed002_mynet.py'), 60, 15);
+    assert.ok(h);
+    assert.ok(h.includes('(3·3·512 + 1)·512 = 2,359,808'), h);
+    assert.ok(h.includes('MACs = 3·3·512 · 512·14·14 · batch 12 = 5,549,064,192 (5.55 G)'), h);
+    assert.ok(h.includes('Input (12, 512, 14, 14) → output (12, 512, 14, 14)'), h);
+    assert.match(h, /FLOPs = [\d,]+ \(11\.1 G\)/);
+    const cls = await client.hover(file('seed002_mynet.py'), 3, 8);
+    assert.ok(cls?.includes('| Params | 132.86 M (132,862,184) |'), cls);
+    assert.ok(cls?.includes('Input (12, 1, 224, 224): summary(net, (12,1,224,224)) (torchinfo) on line 102.'), cls);
+    assert.ok(cls?.includes('| conv4 | Conv2d | 22.2 G | 590,080 |'), cls);
+    assert.equal(await client.hover(file('seed002_mynet.py'), 0, 3), undefined, 'nothing over the imports');
+  });
+
+  test('seed 004: an unused module gets a warning with the exact message on its line; its params are counted apart', async () => {
+    const d = await waitFor('diagnostics of seed004_unused.py', () => client.diagnosticsOf(file('seed004_unused.py')));
+    const unused = d.filter((x) => x.code === 'unused-module');
+    assert.equal(unused.length, 1);
+    assert.equal(unused[0].message, 'conv2 is never used in forward(): its 9 parameters are counted by model.parameters() but do no work');
+    assert.equal(unused[0].severity, 2);
+    assert.equal(unused[0].source, 'floplens');
+    assert.equal(unused[0].range.start.line, 11);
+    assert.match((await lensAt('seed004_unused.py', 7))[0], /^BaseNet · 9 params \+ 9 unused · 4\.72 M MACs @ input \(1, 1, 512, 512\)/);
+    assert.deepEqual(await lensAt('seed004_unused.py', 11), ['9 params · never used in forward()']);
+  });
+
+  test('seed 004: a shared conv is counted once and costed twice', async () => {
+    assert.deepEqual(await lensAt('seed004_shared.py', 10), ['9 params · 4.72 M MACs · out (1, 1, 512, 512) · called 2× · params counted once · MACs ×2']);
+    assert.match((await lensAt('seed004_shared.py', 7))[0], /^BaseNet · 9 params · 4\.72 M MACs/);
+  });
+
+  test("an edit of conv7's out_channels updates the lenses; the shape stops at conv8, said in a lens and a diagnostic", async () => {
+    await client.edit(file('edited.py'), { start: { line: 60, character: 24 }, end: { line: 60, character: 27 } }, '256');
+    assert.deepEqual(await lensAt('edited.py', 58), ['1,179,904 params · 2.77 G MACs · out (12, 256, 14, 14)']);
+    assert.deepEqual(await lensAt('edited.py', 65), ['2,359,808 params · shape unknown after line 90']);
+    assert.equal((await lensAt('edited.py', 3))[0], 'MyNet · 131.68 M params · ≥ 80.81 G MACs @ input (12, 1, 224, 224) · from summary(...) line 102 · shape unknown after line 90');
+    const d = await waitFor('the shape diagnostic', () => client.diagnosticsOf(file('edited.py'))?.find((x) => x.code === 'shape-unknown'));
+    assert.equal(d.severity, 3);
+    assert.equal(d.range.start.line, 89);
+    assert.match(d.message, /^shape unknown after line 90: Conv2d: Conv: input has 256 channels but the weight expects 512/);
+    // A line added above moves every lens; the figures stay.
+    await client.edit(file('edited.py'), { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, '# floplens: input=(2, 1, 224, 224)\n');
+    assert.deepEqual(await lensAt('edited.py', 59), ['1,179,904 params · 462.42 M MACs · out (2, 256, 14, 14)']);
+    assert.match((await lensAt('edited.py', 4))[0], /@ input \(2, 1, 224, 224\) · from # floplens line 4 · shape unknown after line 91$/);
+  });
+
+  test('a budget for the class: a diagnostic on the class line naming the figure, the budget and the top layers', async () => {
+    await client.configure({ budgets: [{ glob: '**/budgeted.py', class: 'MyNet', macs: '50G', params: '1G' }] });
+    const d = await waitFor('the budget diagnostic', () => client.diagnosticsOf(file('budgeted.py'))?.find((x) => x.code === 'budget'));
+    assert.equal(d.message, 'MyNet: MACs 90.62 G exceed the budget of 50 G (floplens.budgets "**/budgeted.py" class "MyNet"); largest: conv4 22.2 G, conv6 22.2 G, conv2 11.1 G');
+    assert.equal(d.severity, 2);
+    assert.equal(d.range.start.line, 3);
+    assert.match((await lensAt('budgeted.py', 3))[0], / · over budget$/);
+    assert.match((await client.hover(file('budgeted.py'), 3, 8)) ?? '', /\*\*Budget\*\*: MACs 90\.62 G exceed the budget of 50 G/);
+    // Another class name, or the budget raised: the diagnostic goes.
+    await client.configure({ budgets: [{ glob: '**/budgeted.py', class: 'Other*', macs: '50G' }] });
+    await waitFor('the budget diagnostic gone', () => !client.diagnosticsOf(file('budgeted.py'))?.some((x) => x.code === 'budget'));
+    await client.configure({ budgets: [{ glob: '**/*.py', macs: '100G' }], budgetSeverity: 'error' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!client.diagnosticsOf(file('budgeted.py'))?.some((x) => x.code === 'budget'));
+    await client.configure({ budgets: [{ glob: '**/*.py', macs: '1G' }], budgetSeverity: 'error' });
+    const over = await waitFor('every class over 1 G', () => client.diagnosticsOf(file('budgeted.py'))?.find((x) => x.code === 'budget'));
+    assert.equal(over.severity, 1);
+    assert.match(over.message, /\(floplens\.budgets "\*\*\/\*\.py"\)/);
+    await client.configure({});
+  });
+
+  test('a half-typed class does not take the lenses of the classes that parse', async () => {
+    assert.match((await lensAt('half_typed.py', 4))[0], /^Good · 4\.1 M params · no input shape: add "# floplens: input=\(1, 3, 224, 224\)" or set floplens\.defaultInputShape$/);
+    assert.deepEqual(await lensAt('half_typed.py', 7), ['4,097,000 params']);
+    // Typing on: the lenses follow, and the class that parses keeps its figures.
+    await client.edit(file('half_typed.py'), { start: { line: 16, character: 50 }, end: { line: 16, character: 50 } }, ')');
+    assert.deepEqual(await lensAt('half_typed.py', 7), ['4,097,000 params']);
+  });
+
+  test('floplens.defaultInputShape: classes the file gives no input get MACs, and the lens says where the shape came from', async () => {
+    const before = refreshes;
+    await client.configure({ defaultInputShape: [2, 4096] });
+    await waitFor('the editor asked to fetch lenses again', () => refreshes > before);
+    const lens = await waitFor('the lens with the setting', async () => (await lensAt('half_typed.py', 4)).find((t) => t.includes('@ input')));
+    assert.equal(lens, 'Good · 4.1 M params · 8.19 M MACs @ input (2, 4096) · from setting floplens.defaultInputShape');
+    assert.deepEqual(await lensAt('half_typed.py', 7), ['4,097,000 params · 8.19 M MACs · out (2, 1000)']);
+    await client.configure({ defaultInputShape: [1, 'x'] as unknown as number[] });
+    await waitFor('the setting rejected', () => client.messages.find((m) => m.includes('floplens.defaultInputShape')));
+    await client.configure({});
+    assert.match((await lensAt('half_typed.py', 4))[0], /no input shape/);
+  });
+
+  test('names from the file are escaped in hovers', async () => {
+    const cls = await client.hover(file('hostile.py'), 5, 8);
+    assert.ok(cls);
+    assert.ok(cls.includes('**\\_Evil\\_Net\\_**'), cls);
+    assert.ok(cls.includes('heads.&lt;img src=x onerror=alert(1)&gt;'), cls);
+    assert.ok(!cls.includes('<img'), 'no raw HTML from a module name');
+    const layer = await client.hover(file('hostile.py'), 8, 110);
+    assert.ok(layer?.includes('**heads.\\*\\*b\\*\\*\\|\\[x\\](y)**'), layer);
+  });
+
+  test('closing a document withdraws its diagnostics', async () => {
+    await waitFor('diagnostics of seed004_unused.py', () => client.diagnosticsOf(file('seed004_unused.py'))?.length);
+    await client.close(file('seed004_unused.py'));
+    await waitFor('diagnostics cleared', () => client.diagnosticsOf(file('seed004_unused.py'))?.length === 0);
+  });
+
+  test('the server logged no errors', () => {
+    assert.deepEqual(client.errors(), []);
+  });
+});
