@@ -23,7 +23,7 @@ export function buildLayerTree(
     const own = n.weights.filter((w) => w.role === 'param');
     const children = n.children?.length ? n.children.map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)) : [];
     const written = outputBytes(n);
-    return {
+    const row: LayerRow = {
       path,
       name: path.slice(path.lastIndexOf('/') + 1),
       depth,
@@ -39,16 +39,18 @@ export function buildLayerTree(
       weightBytes: n.weights.reduce((s, w) => s + w.bytes, 0),
       memoryBytes: memoryBytes(n, written),
       unknownNodes: (n.unknown !== undefined && !n.children?.length ? 1 : 0) + children.reduce((s, c) => s + c.unknownNodes, 0),
-      ...(n.formula ? { formula: n.formula } : {}),
-      ...(n.unknown !== undefined ? { unknown: n.unknown } : {}),
       notes: n.notes,
       children,
     };
+    if (n.formula) row.formula = n.formula;
+    if (n.unknown !== undefined) row.unknown = n.unknown;
+    return row;
   };
 
   const groupRow = (g: Group, depth: number): LayerRow => {
     const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it, root.paths.get(it)!, depth + 1)));
-    const params = [...g.weights.values()].filter((w) => w.role === 'param');
+    const weights = g.weights ? [...g.weights.values()] : [];
+    const params = weights.filter((w) => w.role === 'param');
     return {
       path: g.path,
       name: g.name,
@@ -59,14 +61,14 @@ export function buildLayerTree(
         .sort(([, a], [, b]) => Number(b.heavy) - Number(a.heavy) || b.count - a.count)
         .map(([op, { count }]) => (count > 1 ? `${op}×${count}` : op))
         .join(' '),
-      inputShapes: [...g.inputs.values()],
-      outputShapes: [...g.outputs.values()],
+      inputShapes: g.inputs ? [...g.inputs.values()] : [],
+      outputShapes: g.outputs ? [...g.outputs.values()] : [],
       params: params.reduce((s, w) => s + w.elements, 0),
       sharedParams: params.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
       macs: sum(children.map((c) => c.macs)),
       flops: sum(children.map((c) => c.flops)),
       activationBytes: sum(children.map((c) => c.activationBytes)),
-      weightBytes: [...g.weights.values()].reduce((s, w) => s + w.bytes, 0),
+      weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
       memoryBytes: sum(children.map((c) => c.memoryBytes)),
       unknownNodes: children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: [],
@@ -84,11 +86,16 @@ interface Group {
   items: (Group | NodeResult)[];
   /** Op types inside, with counts, and whether any of them has MACs. */
   ops: Map<string, { count: number; heavy: boolean }>;
-  /** Weights read inside, each once. */
-  weights: Map<string, WeightUse>;
+  /** Weights read inside, each once (made on first use: most modules of a big graph have none). */
+  weights?: Map<string, WeightUse>;
   /** Values crossing the module's boundary, in graph order. */
-  inputs: Map<string, ValueShape>;
-  outputs: Map<string, ValueShape>;
+  inputs?: Map<string, ValueShape>;
+  outputs?: Map<string, ValueShape>;
+}
+
+function addBoundary(g: Group, side: 'inputs' | 'outputs', v: ValueShape): void {
+  const map = (g[side] ??= new Map());
+  if (!map.has(v.name)) map.set(v.name, v);
 }
 
 function isGroup(it: Group | NodeResult): it is Group {
@@ -96,7 +103,7 @@ function isGroup(it: Group | NodeResult): it is Group {
 }
 
 function newGroup(name: string, path: string): Group {
-  return { name, path, groups: new Map(), items: [], ops: new Map(), weights: new Map(), inputs: new Map(), outputs: new Map() };
+  return { name, path, groups: new Map(), items: [], ops: new Map() };
 }
 
 /** Builds the module tree; `chains` maps each node to its enclosing modules, outermost first. */
@@ -130,7 +137,7 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
         seen.count++;
         seen.heavy ||= heavy;
       } else m.ops.set(n.opType, { count: 1, heavy });
-      for (const w of weights) if (!m.weights.has(w.name)) m.weights.set(w.name, w);
+      for (const w of weights) if (!m.weights?.has(w.name)) (m.weights ??= new Map()).set(w.name, w);
     }
   });
   return { group, paths, chains };
@@ -153,13 +160,13 @@ function markBoundaries(nodes: NodeResult[], chains: Map<NodeResult, Group[]>, g
       const from = p?.chain ?? [];
       let common = 0;
       while (common < from.length && common < chain.length && from[common] === chain[common]) common++;
-      for (let k = common; k < chain.length; k++) if (!chain[k].inputs.has(v.name)) chain[k].inputs.set(v.name, v);
-      if (p) for (let k = common; k < from.length; k++) if (!from[k].outputs.has(v.name)) from[k].outputs.set(v.name, p.value);
+      for (let k = common; k < chain.length; k++) addBoundary(chain[k], 'inputs', v);
+      if (p) for (let k = common; k < from.length; k++) addBoundary(from[k], 'outputs', p.value);
     }
   }
   for (const name of graphOutputs) {
     const p = producer.get(name);
-    if (p) for (const g of p.chain) if (!g.outputs.has(name)) g.outputs.set(name, p.value);
+    if (p) for (const g of p.chain) addBoundary(g, 'outputs', p.value);
   }
 }
 
