@@ -11,6 +11,7 @@
  */
 import { DiagnosticSeverity, type CodeLens, type Diagnostic, type Hover, type Position, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { editRegion, type Edit } from '../../src/pytorch/parse';
 import { analyzePython, ParseCache, type ClassAnalysis, type LayerAnalysis, type Severity, type SourceAnalysis } from '../../src/pytorch';
 import { mdEscape } from '../../src/report/markdown';
 import { formatBytes, formatCount } from '../../src/report/units';
@@ -375,26 +376,6 @@ function sameRange(a: Range, b: Range): boolean {
 
 // ---------------------------------------------------------------------------------------------
 // Incremental analysis
-
-interface Edit {
-  start: number;
-  oldEnd: number;
-  newEnd: number;
-}
-
-/** The one region where two texts differ (common prefix and suffix trimmed). */
-function editRegion(old: string, text: string): Edit {
-  let start = 0;
-  const max = Math.min(old.length, text.length);
-  while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
-  let oldEnd = old.length;
-  let newEnd = text.length;
-  while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
-    oldEnd--;
-    newEnd--;
-  }
-  return { start, oldEnd, newEnd };
-}
 
 /**
  * The analysis of `text` from the previous one: the classes the edit can reach are analyzed on a

@@ -38,15 +38,7 @@ export class ParseCache {
     if (!this.tree || this.text === undefined) return this.keep(text, parser.parse(text));
     const old = this.text;
     if (old === text) return this.tree;
-    let start = 0;
-    const max = Math.min(old.length, text.length);
-    while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
-    let endOld = old.length;
-    let endNew = text.length;
-    while (endOld > start && endNew > start && old.charCodeAt(endOld - 1) === text.charCodeAt(endNew - 1)) {
-      endOld--;
-      endNew--;
-    }
+    const { start, oldEnd: endOld, newEnd: endNew } = editRegion(old, text);
     const fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree), [{ fromA: start, toA: endOld, fromB: start, toB: endNew }]);
     const tree = parser.parse(text, fragments);
     // @lezer/python's incremental parse can go wrong after edits of broken code (its newline
@@ -882,4 +874,25 @@ function unescapeString(body: string): string {
 /** Whether a BinaryExpression node is itself a comparison (so a further comparison chains on it). */
 function isChain(n: SyntaxNode, conv: Converter): boolean {
   return COMPARE_OPS.has(conv.opText(n));
+}
+
+/** The one region where two texts differ: [start, oldEnd) of the old text became [start, newEnd). */
+export interface Edit {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+/** The edited region, found by trimming the common prefix and suffix. */
+export function editRegion(old: string, text: string): Edit {
+  let start = 0;
+  const max = Math.min(old.length, text.length);
+  while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let oldEnd = old.length;
+  let newEnd = text.length;
+  while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { start, oldEnd, newEnd };
 }
