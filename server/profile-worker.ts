@@ -4,8 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { BUDGET_METRICS, checkBudget } from '../src/budget';
-import { describeFailure, profileFile } from '../src/formats/profile-file';
-import { compareWithBaseline, type Report } from '../src/profile/report';
+import { describeFailure, profileFile, profileFileCompared } from '../src/formats/profile-file';
+import type { Report } from '../src/profile/report';
 import { toCsv } from '../src/report/csv';
 import { toReportDoc } from '../src/report/json';
 import { toMarkdown } from '../src/report/markdown';
@@ -48,11 +48,8 @@ function profileJob(file: string, bindings: Bindings): ProfileOutcome {
 
 function exportJob(file: string, bindings: Bindings, format: 'csv' | 'md'): JobResults['export'] {
   try {
-    const report = profileFile(file, bindings);
     // As the CLI does for --input/--dim: say what the bindings changed against the file's own shapes.
-    if (Object.keys(bindings.dims ?? {}).length || Object.keys(bindings.inputShapes ?? {}).length) {
-      report.comparison = compareWithBaseline(profileFile(file, {}));
-    }
+    const report = profileFileCompared(file, bindings);
     return { text: format === 'csv' ? toCsv(report) : toMarkdown(report) };
   } catch (e) {
     return { error: describeFailure(file, e) };

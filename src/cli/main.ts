@@ -1,7 +1,7 @@
 import { checkBudget, parseBudget, type BudgetViolation } from '../budget';
-import { describeFailure, profileFile } from '../formats/profile-file';
+import { describeFailure, profileFileCompared } from '../formats/profile-file';
 import type { ProfileOptions } from '../formats/types';
-import { compareWithBaseline, type Report } from '../profile/report';
+import type { Report } from '../profile/report';
 import { toCsv } from '../report/csv';
 import { toJson } from '../report/json';
 import { toMarkdown } from '../report/markdown';
@@ -43,10 +43,7 @@ function main(argv: string[]): number {
   };
   let report: Report;
   try {
-    report = profileFile(args.file, options);
-    if (args.inputs.length || Object.keys(args.dims).length) {
-      report.comparison = compareWithBaseline(profileFile(args.file, {}));
-    }
+    report = profileFileCompared(args.file, options);
   } catch (e) {
     process.stderr.write(`floplens: ${describeFailure(args.file, e)}\n`);
     return EXIT.badModel;

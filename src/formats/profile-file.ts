@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { FileSource, FolderHost } from '../io/file-source';
-import type { Report } from '../profile/report';
+import { compareWithBaseline, type Report } from '../profile/report';
 import { printable } from '../report/rows';
 import { profileModel } from './registry';
 import { ModelError, type ProfileOptions } from './types';
@@ -13,6 +13,18 @@ export function profileFile(file: string, options: ProfileOptions = {}): Report 
   } finally {
     src.close();
   }
+}
+
+/**
+ * Profiles with the given shapes and, when they differ from the file's own, compares with the
+ * file's shapes: what changing batch or resolution did (params stay, MACs scale).
+ */
+export function profileFileCompared(file: string, options: ProfileOptions): Report {
+  const report = profileFile(file, options);
+  if (Object.keys(options.dims ?? {}).length || Object.keys(options.inputShapes ?? {}).length) {
+    report.comparison = compareWithBaseline(profileFile(file, {}));
+  }
+  return report;
 }
 
 function openModel(file: string): FileSource {
