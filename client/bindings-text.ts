@@ -5,6 +5,7 @@
  */
 import type { Bindings } from '../server/protocol';
 import type { ReportDoc } from '../src/report/report-doc';
+import { parseShape } from '../src/report/shape-text';
 
 /** What the text is checked against: the model's input names and the symbols it can bind. */
 export interface ModelNames {
@@ -42,7 +43,7 @@ export function parseBindingsText(text: string, model?: ModelNames): ParsedBindi
     const isShape = /[x×]/.test(value) || (name !== '' && model !== undefined && model.inputs.includes(name) && !model.symbols.includes(name));
     if (isShape) {
       const shape = parseShape(value);
-      if (typeof shape === 'string') return { error: `"${entry}": ${shape}` };
+      if ('error' in shape) return { error: `"${entry}": ${shape.error}` };
       const checked = checkInput(name, model);
       if (checked !== undefined) return { error: checked };
       inputShapes[name] = shape;
@@ -62,18 +63,6 @@ export function parseBindingsText(text: string, model?: ModelNames): ParsedBindi
 }
 
 /** `8x3x320x320`, or with symbol names: `batchx3x224x224`. */
-function parseShape(text: string): (number | string)[] | string {
-  const parts = text.split(/[x×]/);
-  if (parts.some((p) => p === '')) return `bad shape "${text}": use e.g. 1x3x224x224`;
-  const dims: (number | string)[] = [];
-  for (const p of parts) {
-    if (/^\d+$/.test(p)) dims.push(Number(p));
-    else if (SYMBOL.test(p)) dims.push(p);
-    else return `bad dimension "${p}" in "${text}"`;
-  }
-  return dims;
-}
-
 function checkInput(name: string, model: ModelNames | undefined): string | undefined {
   if (!model) return undefined;
   if (name === '') {

@@ -4,6 +4,7 @@
  */
 import type { Bindings } from '../server/protocol';
 import type { Poly, Quantity, ReportDoc, ShapeDoc } from '../src/report/report-doc';
+import { parseShape } from '../src/report/shape-text';
 import { formatCount, formatDocQuantity, formatExact } from '../src/report/units';
 
 /** `1×3×224×224`, symbols by name, formulas in parentheses; `?` for an unknown rank. */
@@ -13,22 +14,11 @@ export function shapeText(shape: ShapeDoc['shape']): string {
   return shape.map((d) => (typeof d === 'number' || /^[\w.]+$/.test(d) ? String(d) : `(${d})`)).join('×');
 }
 
-/**
- * Reads a shape typed into a what-if field: `8x3x224x224`, `8×3×224×224`, `batch, 128`. When the
- * text has `×` or `,` only those separate dims, so a symbol whose name holds an `x` can be typed
- * that way. Undefined when a dim is neither a positive integer nor a symbol name.
- */
+/** Reads a shape typed into a what-if field (see parseShape); undefined when it is not one. */
 export function parseShapeText(text: string): (number | string)[] | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  const parts = (/[×,]/.test(t) ? t.split(/[×,]/) : t.split(/x/i)).map((p) => p.trim());
-  const dims: (number | string)[] = [];
-  for (const p of parts) {
-    if (/^\d+$/.test(p) && Number(p) > 0) dims.push(Number(p));
-    else if (/^[A-Za-z_][\w.]*$/.test(p)) dims.push(p);
-    else return undefined;
-  }
-  return dims;
+  if (!text.trim()) return undefined;
+  const dims = parseShape(text);
+  return 'error' in dims ? undefined : dims;
 }
 
 /** A what-if dim value: a positive whole number, or undefined. */

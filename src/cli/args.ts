@@ -1,4 +1,5 @@
 import { BUDGET_METRICS, type BudgetMetric } from '../budget';
+import { parseShape } from '../report/shape-text';
 
 export type OutputFormat = 'text' | 'json' | 'csv' | 'md';
 
@@ -35,15 +36,11 @@ function value(argv: string[], i: number, flag: string): string {
   return v;
 }
 
-/** `8x3x320x320` or `batchx3xHxW`-style lists; symbols are any identifier. */
+/** `8x3x320x320` or `batchx3x224x224`; symbols are any identifier. */
 export function parseDims(text: string): (number | string)[] {
-  const parts = text.split(/[x×,]/).map((p) => p.trim());
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(`bad shape "${text}": use e.g. 8x3x320x320`);
-  return parts.map((p) => {
-    if (/^\d+$/.test(p)) return Number(p);
-    if (/^[A-Za-z_][\w.]*$/.test(p)) return p;
-    throw new UsageError(`bad dimension "${p}" in "${text}"`);
-  });
+  const dims = parseShape(text);
+  if ('error' in dims) throw new UsageError(dims.error);
+  return dims;
 }
 
 export function parseProfileArgs(argv: string[]): ProfileArgs {
