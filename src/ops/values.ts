@@ -18,7 +18,7 @@ import type { Cost, OpContext, TensorValue } from './types';
 /** Largest tensor whose contents are carried for data propagation. */
 export const MAX_VALUE_ELEMENTS = 4096;
 
-/** The shape as numbers when every dim is constant. */
+/** The shape (or any list of Exprs) as numbers when every element is constant. */
 export function constShape(shape: readonly Expr[] | undefined): number[] | undefined {
   if (!shape) return undefined;
   const out: number[] = [];
@@ -44,15 +44,7 @@ export function intsOf(ctx: OpContext, i: number): Expr[] | undefined {
 
 /** Known contents of input i as plain integers, when every element is constant. */
 export function constInts(ctx: OpContext, i: number): number[] | undefined {
-  const v = intsOf(ctx, i);
-  if (!v) return undefined;
-  const out: number[] = [];
-  for (const e of v) {
-    const c = e.constant;
-    if (c === undefined) return undefined;
-    out.push(c);
-  }
-  return out;
+  return constShape(intsOf(ctx, i));
 }
 
 /** One known scalar (or one-element tensor) input as an Expr. */
