@@ -55,7 +55,7 @@ export function readSettings(raw: unknown): { settings: Settings; problems: stri
   }
 
   const shape = r.defaultInputShape;
-  if (Array.isArray(shape) && shape.length <= 8 && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1)) settings.defaultInputShape = [...(shape as number[])];
+  if (Array.isArray(shape) && shape.length <= 8 && shape.every(isDimValue)) settings.defaultInputShape = [...(shape as number[])];
   else if (shape !== undefined && shape !== null) {
     problems.push(`floplens.defaultInputShape ${JSON.stringify(shape)} is not used: it must be a list of at most 8 whole numbers ≥ 1, e.g. [1, 3, 224, 224]`);
   }
