@@ -4,7 +4,7 @@
  */
 export { BUDGET_METRICS, METRICS, metricNamed, type BudgetMetric, type MetricInfo } from './metrics';
 export { parseBudget, type BudgetInput, type BudgetLimits } from './limits';
-export { figureOf, isMissing, largest, type BudgetFigures, type Contribution, type Figure, type Missing } from './figures';
+export { figureOf, type BudgetFigures, type Contribution, type Figure, type Missing } from './figures';
 export { reportFigures } from './report-figures';
 export { classFigures } from './class-figures';
 export { checkBudget, isViolation, violationBrief, violationDocs, type BudgetCheck, type BudgetState, type BudgetViolationDoc } from './check';
