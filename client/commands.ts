@@ -4,9 +4,9 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   type ExportFormat, ListModelsRequest, type ModelSummary, SetBindingsRequest, VerifyShapesRequest, type VerifyShapesResult,
 } from '../server/protocol';
+import { bindingsTextProblem, formatBindingsText, modelNames, parseBindingsText } from '../src/bindings';
 import { formatCount } from '../src/report/units';
 import { copySummary, errorText, exportReport, fileName, profile } from './actions';
-import { formatBindingsText, modelNames, parseBindingsText } from './bindings-text';
 import type { ProfileViews } from './panel';
 
 export function registerCommands(client: LanguageClient, views: ProfileViews): vscode.Disposable[] {
@@ -31,13 +31,12 @@ export function registerCommands(client: LanguageClient, views: ProfileViews): v
         prompt: 'Symbolic dims (batch=8, seq=2048) and/or input shapes (input=1x3x320x320). Empty: back to the floplens.dims setting.',
         placeHolder: example,
         value: formatBindingsText(current.bindings),
-        validateInput: (t) => parseBindingsText(t, names).error,
+        // The rules' own sentence, as the CLI and the panel's what-if say it.
+        validateInput: (t) => bindingsTextProblem(t, names),
       });
-      if (text === undefined) return;
-      const parsed = parseBindingsText(text, names);
-      if (parsed.error !== undefined) return; // validateInput kept the box open on errors
+      if (text === undefined) return; // validateInput keeps the box open while the text is wrong
       try {
-        const result = await client.sendRequest(SetBindingsRequest, { uri: uri.toString(), bindings: parsed.bindings });
+        const result = await client.sendRequest(SetBindingsRequest, { uri: uri.toString(), bindings: parseBindingsText(text, names) });
         views.showModelResult(uri, result); // the status bar follows the server's ModelChangedNotification
         if (result.error) void vscode.window.showWarningMessage(`FlopLens: ${result.error}`);
       } catch (e) {

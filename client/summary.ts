@@ -3,17 +3,12 @@
  * No vscode import, so it is unit-tested on its own.
  */
 import type { BudgetMetric, BudgetState, ProfileResult } from '../server/protocol';
+import { METRICS, violationBrief } from '../src/budget';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity } from '../src/report/units';
 
-const METRIC_LABEL: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'params', activations: 'peak activations' };
-
 const count = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatCount);
 const bytes = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatBytes);
-
-function metricText(metric: BudgetMetric, n: number): string {
-  return metric === 'activations' ? formatBytes(n) : formatCount(n);
-}
 
 function inputsText(report: ReportDoc): string {
   return report.inputs.map((i) => `${i.name} ${i.shape ? i.shape.join('×') : '?'}`).join(', ');
@@ -34,11 +29,7 @@ export function summaryLine(fileName: string, result: ProfileResult): string {
     `${formatBytes(t.weightBytes)} weights`,
     `peak activations ${bytes(t.peakActivationBytes, t.peakActivationBytesPoly)}`,
   ];
-  const over = result.budget.violations.map((v) =>
-    typeof v.value === 'number'
-      ? `${METRIC_LABEL[v.metric]} ${metricText(v.metric, v.value)} > ${metricText(v.metric, v.budget)}`
-      : `${METRIC_LABEL[v.metric]} unbound (budget ${metricText(v.metric, v.budget)})`,
-  );
+  const over = result.budget.violations.map(violationBrief);
   const inputs = inputsText(r);
   return `${fileName}: ${parts.join(' · ')}${inputs ? ` (${inputs})` : ''}${over.length ? ` · over budget: ${over.join(', ')}` : ''}`;
 }
@@ -76,12 +67,12 @@ export function budgetLines(budget: BudgetState): string[] {
   const lines = [`Budget from ${from}:`];
   for (const [metric, limit] of limits) {
     const v = budget.violations.find((x) => x.metric === metric);
-    const label = METRIC_LABEL[metric];
-    if (!v) lines.push(`✓ ${label} within ${metricText(metric, limit)}`);
+    const { label, unit } = METRICS[metric];
+    if (!v) lines.push(`✓ ${label} within ${unit(limit)}`);
     else if (typeof v.value === 'number') {
       const over = limit > 0 ? ` (+${((v.value / limit - 1) * 100).toFixed(1)}%)` : '';
-      lines.push(`⚠ ${label} ${metricText(metric, v.value)} over the ${metricText(metric, limit)} budget${over}`);
-    } else lines.push(`⚠ ${label} depend on unbound dims: bind them to check the ${metricText(metric, limit)} budget`);
+      lines.push(`⚠ ${label} ${unit(v.value)} over the ${unit(limit)} budget${over}`);
+    } else lines.push(`⚠ ${label} depend on unbound dims: bind them to check the ${unit(limit)} budget`);
   }
   return lines;
 }

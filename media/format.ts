@@ -4,7 +4,6 @@
  */
 import type { Bindings } from '../server/protocol';
 import type { Poly, Quantity, ReportDoc, ShapeDoc } from '../src/report/report-doc';
-import { parseShape } from '../src/report/shape-text';
 import { formatCount, formatDocQuantity, formatExact } from '../src/report/units';
 
 /** `1×3×224×224`, symbols by name, formulas in parentheses; `?` for an unknown rank. */
@@ -12,19 +11,6 @@ export function shapeText(shape: ShapeDoc['shape']): string {
   if (!shape) return '?';
   if (shape.length === 0) return 'scalar';
   return shape.map((d) => (typeof d === 'number' || /^[\w.]+$/.test(d) ? String(d) : `(${d})`)).join('×');
-}
-
-/** Reads a shape typed into a what-if field (see parseShape); undefined when it is not one. */
-export function parseShapeText(text: string): (number | string)[] | undefined {
-  if (!text.trim()) return undefined;
-  const dims = parseShape(text);
-  return 'error' in dims ? undefined : dims;
-}
-
-/** A what-if dim value: a positive whole number, or undefined. */
-export function parseDim(text: string): number | undefined {
-  const t = text.trim();
-  return /^\d+$/.test(t) && Number(t) > 0 ? Number(t) : undefined;
 }
 
 /** The exact figure for a hover: `1,814,073,344`, or the formula while symbols are unbound. */

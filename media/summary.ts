@@ -1,12 +1,10 @@
 /** The top of the panel: what was profiled, what went wrong or over budget, and the totals. */
 import type { BudgetMetric, BudgetState, ProfileResult } from '../server/protocol';
+import { METRICS, violationBrief } from '../src/budget';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../src/report/units';
 import { h } from './dom';
 import { baseName, bindingsText, exactText, shapeText } from './format';
-
-const METRIC_LABEL: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'Params', activations: 'Peak activations' };
-const METRIC_UNIT: Record<BudgetMetric, (n: number) => string> = { macs: formatCount, flops: formatCount, params: formatCount, activations: formatBytes };
 
 /** File, producer and opset, inputs and the bindings the figures are for. */
 export function headerContent(result: ProfileResult, report: ReportDoc | undefined): Node[] {
@@ -44,10 +42,9 @@ export function notices(result: ProfileResult, report: ReportDoc | undefined): N
     out.push(h('div', { class: 'notice error', attrs: { role: 'alert', 'data-role': 'violations' } },
       h('strong', {}, `Over budget${from}`),
       h('ul', {}, ...violations.map((v) => {
-        const unit = METRIC_UNIT[v.metric];
-        const what = typeof v.value === 'number'
-          ? `${METRIC_LABEL[v.metric]} ${unit(v.value)} > ${unit(v.budget)}`
-          : `${METRIC_LABEL[v.metric]} depends on unbound symbols, so it cannot be shown to fit ${unit(v.budget)}`;
+        const unit = METRICS[v.metric].unit;
+        const brief = violationBrief(v);
+        const what = brief[0]!.toUpperCase() + brief.slice(1);
         const top = v.top.length ? ` — largest: ${v.top.map((t) => `${t.path} (${unit(t.value)})`).join(', ')}` : '';
         return h('li', { title: typeof v.value === 'number' ? `${formatExact(v.value)} > ${formatExact(v.budget)}` : v.value }, what + top);
       }))));

@@ -1,8 +1,9 @@
 /** What-if: re-profile with other values for the model's symbols or other input shapes. */
-import type { Bindings, ProfileResult } from '../server/protocol';
+import type { ProfileResult } from '../server/protocol';
+import { addDim, addInputShape, BindingsError, checkAgainst, modelNames, parseDimValue, parseShape, type Bindings, type ModelNames } from '../src/bindings';
 import type { ReportDoc } from '../src/report/report-doc';
 import { fill, h } from './dom';
-import { parseDim, parseShapeText, shapeText } from './format';
+import { shapeText } from './format';
 import { button, textField, type TextField } from './toolkit';
 
 interface ShapeField {
@@ -23,6 +24,7 @@ export class WhatIf {
   private readonly comparisonEl = h('p', { class: 'comparison', attrs: { 'data-role': 'comparison', 'aria-live': 'polite' } });
   private dims: { symbol: string; field: TextField }[] = [];
   private shapes: ShapeField[] = [];
+  private names: ModelNames = { inputs: [], symbols: [] };
 
   constructor(private readonly onApply: (bindings: Bindings) => void) {
     this.element = h('section', { class: 'whatif', attrs: { 'aria-label': 'What if' } },
@@ -38,9 +40,9 @@ export class WhatIf {
     // Names come from the model: own-property lookups only, so `constructor` is just a name.
     const value = (o: Record<string, number> | undefined, k: string): number | undefined => (o && Object.hasOwn(o, k) ? o[k] : undefined);
     const bound = result.bindings.dims;
-    const symbols = [...new Set([...report.symbols, ...Object.keys(report.bindings), ...Object.keys(bound ?? {})])];
+    this.names = modelNames(report);
     const apply = (): void => this.apply();
-    this.dims = symbols.map((symbol) => ({
+    this.dims = this.names.symbols.map((symbol) => ({
       symbol,
       field: textField({
         label: symbol, name: `dim:${symbol}`, value: String(value(bound, symbol) ?? value(report.bindings, symbol) ?? ''), placeholder: 'unbound', size: 8,
@@ -69,31 +71,27 @@ export class WhatIf {
     this.comparisonEl.textContent = comparison ?? '';
   }
 
+  /** Posts the fields as bindings, or says what is wrong in the words Set Input Shape… and the CLI use. */
   private apply(): void {
     const errors: string[] = [];
-    // Entries, then Object.fromEntries: a symbol named __proto__ stays a plain key.
-    const dims: [string, number][] = [];
-    for (const { symbol, field } of this.dims) {
-      if (!field.value.trim()) continue;
-      const n = parseDim(field.value);
-      if (n === undefined) errors.push(`${symbol} needs a positive whole number`);
-      else dims.push([symbol, n]);
-    }
-    const inputShapes: [string, (number | string)[]][] = [];
-    for (const s of this.shapes) {
-      if (!s.dirty) {
-        if (s.carried) inputShapes.push([s.key, s.carried]);
-        continue;
+    const attempt = (step: () => void): void => {
+      try {
+        step();
+      } catch (e) {
+        if (!(e instanceof BindingsError)) throw e;
+        errors.push(e.message);
       }
-      const shape = parseShapeText(s.field.value);
-      if (shape) inputShapes.push([s.key, shape]);
-      else errors.push(`${s.name}: dims separated by x, e.g. 1x3x224x224`);
-    }
-    this.errorEl.textContent = errors.join('; ');
-    if (errors.length) return;
+    };
     const bindings: Bindings = {};
-    if (dims.length) bindings.dims = Object.fromEntries(dims);
-    if (inputShapes.length) bindings.inputShapes = Object.fromEntries(inputShapes);
-    this.onApply(bindings);
+    for (const { symbol, field } of this.dims) {
+      if (field.value.trim()) attempt(() => addDim(bindings, symbol, parseDimValue(symbol, field.value)));
+    }
+    for (const s of this.shapes) {
+      if (s.dirty) attempt(() => addInputShape(bindings, s.key, parseShape(s.field.value, s.name)));
+      else if (s.carried) addInputShape(bindings, s.key, s.carried);
+    }
+    if (!errors.length) attempt(() => checkAgainst(bindings, this.names));
+    this.errorEl.textContent = errors.join('; ');
+    if (!errors.length) this.onApply(bindings);
   }
 }

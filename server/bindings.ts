@@ -1,29 +1,38 @@
-import type { Bindings } from './protocol';
+import { BindingsError, checkValues, type Bindings } from '../src/bindings';
+import type { ProfileOptions } from '../src/formats/types';
+import type { ReportDoc } from '../src/report/report-doc';
 
-/** The bindings a model is profiled with: `floplens.dims` first, then what Set Input Shape… gave it. */
-export function effectiveBindings(settingsDims: Record<string, number>, own: Bindings | undefined): Bindings {
-  const dims = { ...settingsDims, ...own?.dims };
+/** What a model is profiled with: what Set Input Shape… gave it, over `floplens.dims` for the symbols it has. */
+export function modelOptions(settingsDims: Record<string, number>, own: Bindings | undefined): ProfileOptions {
   return {
-    ...(Object.keys(dims).length ? { dims } : {}),
+    ...(own?.dims && Object.keys(own.dims).length ? { dims: own.dims } : {}),
     ...(own?.inputShapes && Object.keys(own.inputShapes).length ? { inputShapes: own.inputShapes } : {}),
+    ...(Object.keys(settingsDims).length ? { defaultDims: settingsDims } : {}),
   };
 }
 
-/** Canonical text of bindings (keys sorted), for cache keys: equal bindings, equal text. */
-export function bindingsKey(b: Bindings): string {
+/** Canonical text of profile options (keys sorted), for cache keys: equal options, equal text. */
+export function optionsKey(o: ProfileOptions): string {
   const sorted = <T>(r: Record<string, T> | undefined): [string, T][] => Object.entries(r ?? {}).sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0));
-  return JSON.stringify([sorted(b.dims), sorted(b.inputShapes)]);
+  return JSON.stringify([sorted(o.dims), sorted(o.inputShapes), sorted(o.defaultDims)]);
 }
 
-/** What is wrong with bindings from a request or the settings, undefined when they are usable. */
+/** The rules' sentence for bindings from a request or the settings, undefined when their values are usable. */
 export function bindingsProblem(b: Bindings): string | undefined {
-  for (const [name, v] of Object.entries(b.dims ?? {})) {
-    if (!Number.isSafeInteger(v) || v < 0) return `dim ${name} = ${JSON.stringify(v)} is not a whole number ≥ 0`;
+  try {
+    checkValues(b);
+    return undefined;
+  } catch (e) {
+    if (e instanceof BindingsError) return e.message;
+    throw e;
   }
-  for (const [input, dims] of Object.entries(b.inputShapes ?? {})) {
-    if (!Array.isArray(dims)) return `the shape of input "${input}" is not a list of dims`;
-    const bad = dims.find((d) => !(typeof d === 'string' ? /^[A-Za-z_][\w.]*$/.test(d) : Number.isSafeInteger(d) && d >= 0));
-    if (bad !== undefined) return `input "${input}" has the dim ${JSON.stringify(bad)}: use whole numbers ≥ 0 or symbol names`;
-  }
-  return undefined;
+}
+
+/** The bindings a profile used: the dims its report bound (defaults included) and the shapes asked for. */
+export function usedBindings(options: ProfileOptions, report: ReportDoc | undefined): Bindings {
+  const dims = report ? report.bindings : options.dims;
+  return {
+    ...(dims && Object.keys(dims).length ? { dims } : {}),
+    ...(options.inputShapes && Object.keys(options.inputShapes).length ? { inputShapes: options.inputShapes } : {}),
+  };
 }

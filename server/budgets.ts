@@ -1,28 +1,22 @@
 import { minimatch } from 'minimatch';
-import { BUDGET_METRICS, parseBudget } from '../src/budget';
-import { formatBytes, formatCount } from '../src/report/units';
-import type { BudgetMetric, BudgetState, BudgetViolationDoc, Settings } from './protocol';
-import type { Figure } from './worker-protocol';
+import { DiagnosticSeverity } from 'vscode-languageserver';
+import {
+  BUDGET_METRICS, budgetMessage, checkBudget, checkSeverity, EDITOR_BIND_HINT, isViolation, parseBudget, violationDocs,
+  type BudgetFigures, type BudgetInput, type BudgetLimits, type BudgetMetric, type BudgetState, type Figure, type Severity,
+} from '../src/budget';
+import { LSP_SEVERITY } from './diagnostics';
+import type { Settings } from './protocol';
 
-/** The budget in force for one model. */
+/** The budget in force for one model or class. */
 export interface Budget {
   /** `floplens.budgets "<glob>"` or `floplens.defaultBudget`: where to change it. */
   setting: string;
   /** The matching glob, or `default` (BudgetState.source). */
   source: string;
-  limits?: Partial<Record<BudgetMetric, number>>;
+  limits?: BudgetLimits;
   /** Set instead of limits when the setting holds a string that is not a quantity. */
   error?: string;
 }
-
-export interface BudgetFinding {
-  kind: 'over' | 'unchecked';
-  message: string;
-}
-
-const NAMES: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'parameters', activations: 'peak activation memory' };
-
-const unitOf = (m: BudgetMetric): ((n: number) => string) => (m === 'activations' ? formatBytes : formatCount);
 
 /**
  * `floplens.budgets` (first matching glob wins) and `floplens.defaultBudget`, parsed once per
@@ -61,7 +55,7 @@ export class BudgetRules {
   }
 }
 
-function parse(setting: string, source: string, raw: Partial<Record<BudgetMetric, string | number>>): Budget {
+function parse(setting: string, source: string, raw: BudgetInput): Budget {
   try {
     return { setting, source, limits: parseBudget(raw) };
   } catch (e) {
@@ -69,33 +63,53 @@ function parse(setting: string, source: string, raw: Partial<Record<BudgetMetric
   }
 }
 
-/** The budget state of a profile: a figure over its limit, or one that is still a formula, is a violation. */
-export function budgetState(budget: Budget | undefined, figures: Record<BudgetMetric, Figure> | undefined): BudgetState {
+/** The budget of a report's figures as the editor's views get it. */
+export function stateOf(budget: Budget | undefined, figures: BudgetFigures | undefined): BudgetState {
   if (!budget?.limits) return { ...(budget ? { source: budget.source } : {}), violations: [] };
-  const violations: BudgetViolationDoc[] = [];
-  for (const metric of BUDGET_METRICS) {
-    const limit = budget.limits[metric];
-    const f = figures?.[metric];
-    if (limit === undefined || !f || (typeof f.value === 'number' && f.value <= limit)) continue;
-    violations.push({ metric, budget: limit, value: f.value, top: f.top });
-  }
-  return { limits: budget.limits, source: budget.source, violations };
+  return { limits: budget.limits, source: budget.source, violations: figures ? violationDocs(checkBudget(budget.limits, figures)) : [] };
 }
 
-/** One line per violation, for diagnostics: the figure, the limit, the setting and the largest layers. */
-export function budgetFindings(budget: Budget, state: BudgetState, figures: Record<BudgetMetric, Figure>): BudgetFinding[] {
-  return state.violations.map((v) => {
-    const unit = unitOf(v.metric);
-    const name = NAMES[v.metric];
-    const f = figures[v.metric];
-    if (typeof v.value !== 'number') {
-      const bind = f.symbols.length ? `bind ${f.symbols.join(', ')}` : 'bind its symbols';
-      return {
-        kind: 'unchecked',
-        message: `the ${name} budget of ${unit(v.budget)} (${budget.setting}) cannot be checked: ${name} = ${f.text} depends on unbound symbols; ${bind} in floplens.dims or with Set Input Shape…`,
-      };
-    }
-    const top = v.top.length ? `; largest: ${v.top.map((t) => `${t.path} ${unit(t.value)}`).join(', ')}` : '';
-    return { kind: 'over', message: `${name} ${f.text} exceed the budget of ${unit(v.budget)} (${budget.setting})${top}` };
-  });
+export interface BudgetDiagnostic {
+  severity: DiagnosticSeverity;
+  message: string;
+}
+
+/**
+ * What the editor says about a budget: an invalid setting (an error), every figure over it (at
+ * `floplens.budgetSeverity`) or that cannot be checked (a warning), prefixed with `subject` (a
+ * class name) when given; `over` for lens titles and model lists.
+ */
+export function diagnosticsOf(budget: Budget, figures: BudgetFigures | undefined, overBudget: Severity, subject?: string): { over: boolean; findings: BudgetDiagnostic[] } {
+  if (budget.error) return { over: false, findings: [{ severity: DiagnosticSeverity.Error, message: budget.error }] };
+  if (!budget.limits || !figures) return { over: false, findings: [] };
+  const failing = checkBudget(budget.limits, figures).filter((c) => c.verdict !== 'holds');
+  return {
+    over: failing.some(isViolation),
+    findings: failing.map((c) => ({
+      severity: LSP_SEVERITY[checkSeverity(c, overBudget)],
+      message: budgetMessage(c, { ...(subject === undefined ? {} : { subject }), setting: budget.setting, bindHint: EDITOR_BIND_HINT }),
+    })),
+  };
+}
+
+// -------------------------------------------------------------------------------------------------
+// Until the merge with wt-pytorch: server/analyzers/pytorch-source.ts still checks class budgets
+// with these two (and its own extra findings). Its classBudget becomes
+//   `return { budget, ...diagnosticsOf(budget, classFigures(c), settingsOf(ctx).budgetSeverity, c.name) }`
+// and then these go.
+
+/** Figures a caller left out, said as missing. */
+function complete(figures: Partial<Record<BudgetMetric, Figure>>): BudgetFigures {
+  return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figures[m] ?? { missing: `no ${m} figure` }])) as BudgetFigures;
+}
+
+export function budgetState(budget: Budget | undefined, figures: Partial<Record<BudgetMetric, Figure>>): BudgetState {
+  return stateOf(budget, complete(figures));
+}
+
+export function budgetFindings(budget: Budget, _state: BudgetState, figures: Partial<Record<BudgetMetric, Figure>>): { kind: 'over' | 'unchecked'; message: string }[] {
+  if (!budget.limits) return [];
+  return checkBudget(budget.limits, complete(figures))
+    .filter(isViolation)
+    .map((c) => ({ kind: c.verdict === 'over' ? 'over' : 'unchecked', message: budgetMessage(c, { setting: budget.setting, bindHint: EDITOR_BIND_HINT }) }));
 }

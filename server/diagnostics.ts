@@ -1,4 +1,13 @@
-import type { Diagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import type { Severity } from '../src/budget';
+
+/** Severities by name (`floplens.budgetSeverity`, the engine's diagnostics) as LSP numbers them. */
+export const LSP_SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
 
 /**
  * LSP publishes all diagnostics of a URI at once, replacing the previous set; several parts of the

@@ -243,10 +243,10 @@ function fileOf(uri: string): string {
 connection.onRequest(ProfileRequest, (params, token) =>
   answer(token, async () => {
     const file = fileOf(params.uri);
-    const bindings = params.bindings ?? store.bindingsOf(file);
-    const problem = bindingsProblem(bindings);
-    const timed = problem ? { outcome: { error: `${path.basename(file)}: ${problem}` }, profileMs: 0 } : await store.profile(file, bindings, token, true);
-    return store.resultOf(file, bindings, timed);
+    const options = params.bindings ?? store.optionsOf(file);
+    const problem = bindingsProblem(options);
+    const timed = problem ? { outcome: { error: `${path.basename(file)}: ${problem}` }, profileMs: 0 } : await store.profile(file, options, token, true);
+    return store.resultOf(file, options, timed);
   }),
 );
 
@@ -269,16 +269,16 @@ connection.onRequest(ListModelsRequest, (_params, token) =>
 connection.onRequest(ExportReportRequest, (params, token) =>
   answer(token, async () => {
     const file = fileOf(params.uri);
-    const bindings = params.bindings ?? store.bindingsOf(file);
-    const problem = bindingsProblem(bindings);
+    const options = params.bindings ?? store.optionsOf(file);
+    const problem = bindingsProblem(options);
     if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
     if (params.format === 'json') {
-      const { outcome } = await store.profile(file, bindings, token, true);
+      const { outcome } = await store.profile(file, options, token, true);
       if (!outcome.report) throw new ResponseError(LSPErrorCodes.RequestFailed, outcome.error ?? 'not profiled');
       return { text: `${JSON.stringify(outcome.report, null, 2)}\n` };
     }
     if (params.format !== 'csv' && params.format !== 'md') throw new ResponseError(ErrorCodes.InvalidParams, `unknown export format "${String(params.format)}"`);
-    const job = profilePool.submit({ kind: 'export', file, bindings, format: params.format }, { urgent: true });
+    const job = profilePool.submit({ kind: 'export', file, bindings: options, format: params.format }, { urgent: true });
     const sub = token.onCancellationRequested(() => job.cancel());
     try {
       const r = await job.result;
@@ -293,7 +293,7 @@ connection.onRequest(ExportReportRequest, (params, token) =>
 connection.onRequest(VerifyShapesRequest, (params, token) =>
   answer(token, async () => {
     const file = fileOf(params.uri);
-    const job = verifyPool.submit({ kind: 'verify', file, bindings: store.bindingsOf(file) }, { urgent: true });
+    const job = verifyPool.submit({ kind: 'verify', file, bindings: store.optionsOf(file) }, { urgent: true });
     const sub = token.onCancellationRequested(() => job.cancel());
     try {
       return await raceToken(job.result, token);

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type CancellationToken, type Diagnostic } from 'vscode-languageserver';
-import { budgetFindings, budgetState, type Budget } from './budgets';
-import { bindingsKey, effectiveBindings } from './bindings';
+import type { ProfileOptions } from '../src/formats/types';
+import { diagnosticsOf, stateOf, type Budget } from './budgets';
+import { modelOptions, optionsKey, usedBindings } from './bindings';
 import type { Bindings, ModelSummary, ProfileResult, Settings } from './protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 import { isInside, pathToUri } from './workspace';
@@ -30,8 +31,8 @@ interface Tracked {
   uri: string;
   /** What Set Input Shape… gave it, on top of `floplens.dims`. */
   own?: Bindings;
-  /** The bindings `timed` was profiled with. */
-  bindings: Bindings;
+  /** The options `timed` was profiled with. */
+  options: ProfileOptions;
   timed?: Timed;
   /** The latest refresh; a newer one replaces it. */
   pending: Promise<void>;
@@ -45,13 +46,6 @@ const PROGRESS_AT_BYTES = 256 * 2 ** 20;
 const CACHE_ENTRIES = 32;
 
 const NO_RANGE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-
-const SEVERITY: Record<Settings['budgetSeverity'], DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error,
-  warning: DiagnosticSeverity.Warning,
-  information: DiagnosticSeverity.Information,
-  hint: DiagnosticSeverity.Hint,
-};
 
 /**
  * One worker job, shared by everyone asking for the same file, stamp and bindings. A job for a
@@ -138,13 +132,13 @@ export class ModelStore {
     private readonly pool: WorkerPool,
   ) {}
 
-  /** The bindings a model is profiled with when nobody gives others. */
-  bindingsOf(file: string): Bindings {
-    return effectiveBindings(this.host.settings().dims, this.models.get(file)?.own);
+  /** The options a model is profiled with when nobody gives others. */
+  optionsOf(file: string): ProfileOptions {
+    return modelOptions(this.host.settings().dims, this.models.get(file)?.own);
   }
 
   /** Profiles a file (cache first). Rejects with Cancelled when the token fires. */
-  async profile(file: string, bindings: Bindings, token?: CancellationToken, urgent = false): Promise<Timed> {
+  async profile(file: string, options: ProfileOptions, token?: CancellationToken, urgent = false): Promise<Timed> {
     let st;
     try {
       st = await fs.stat(file);
@@ -153,7 +147,7 @@ export class ModelStore {
       return { outcome: { error: `${path.basename(file)}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }, profileMs: 0 };
     }
     const stamp = `${st.size}:${st.mtimeMs}`;
-    const bkey = bindingsKey(bindings);
+    const bkey = optionsKey(options);
     const cacheKey = `${file}\n${stamp}\n${bkey}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {
@@ -165,18 +159,18 @@ export class ModelStore {
     let flight = this.flights.get(flightKey);
     if (!flight || flight.stamp !== stamp) {
       const older = flight;
-      flight = this.launch(file, bindings, stamp, st.size, cacheKey, flightKey, urgent);
+      flight = this.launch(file, options, stamp, st.size, cacheKey, flightKey, urgent);
       this.flights.set(flightKey, flight);
       older?.supersede(flight);
     }
     return flight.wait(token);
   }
 
-  private launch(file: string, bindings: Bindings, stamp: string, size: number, cacheKey: string, flightKey: string, urgent: boolean): Flight {
+  private launch(file: string, options: ProfileOptions, stamp: string, size: number, cacheKey: string, flightKey: string, urgent: boolean): Flight {
     let started = 0;
     let progress: { finish(): void } | undefined;
     const handle = this.pool.submit(
-      { kind: 'profile', file, bindings },
+      { kind: 'profile', file, bindings: options },
       {
         urgent,
         onStart: () => {
@@ -228,14 +222,14 @@ export class ModelStore {
   }
 
   /** The wire result of a profile, with the budget state under the current settings. */
-  resultOf(file: string, bindings: Bindings, timed: Timed): ProfileResult {
+  resultOf(file: string, options: ProfileOptions, timed: Timed): ProfileResult {
     const { report, error, figures } = timed.outcome;
     return {
       uri: pathToUri(file),
-      bindings,
+      bindings: usedBindings(options, report),
       ...(report ? { report } : {}),
       ...(error ? { error } : {}),
-      budget: budgetState(this.host.budgetFor(file), figures),
+      budget: stateOf(this.host.budgetFor(file), figures),
       profileMs: timed.profileMs,
     };
   }
@@ -243,7 +237,7 @@ export class ModelStore {
   /** Starts tracking a model (and profiling it in the background); no-op when already tracked. */
   track(file: string): void {
     if (this.models.has(file)) return;
-    const m: Tracked = { file, uri: pathToUri(file), bindings: {}, pending: Promise.resolve(), generation: 0 };
+    const m: Tracked = { file, uri: pathToUri(file), options: {}, pending: Promise.resolve(), generation: 0 };
     this.models.set(file, m);
     void this.refresh(m);
   }
@@ -257,13 +251,13 @@ export class ModelStore {
 
   private refresh(m: Tracked, urgent = false): Promise<void> {
     const generation = ++m.generation;
-    const bindings = effectiveBindings(this.host.settings().dims, m.own);
-    m.pending = this.profile(m.file, bindings, undefined, urgent).then(
+    const options = modelOptions(this.host.settings().dims, m.own);
+    m.pending = this.profile(m.file, options, undefined, urgent).then(
       (timed) => {
         // A newer refresh (or forgetting the model) makes this one moot.
         if (generation !== m.generation || this.models.get(m.file) !== m) return;
         m.timed = timed;
-        m.bindings = bindings;
+        m.options = options;
         this.publish(m);
         this.host.modelChanged(m.uri);
       },
@@ -290,7 +284,7 @@ export class ModelStore {
       await (token ? raceToken(pending, token) : pending);
       if (pending !== m.pending && this.models.get(file) === m) continue;
       const gone = this.models.get(file) !== m ? 'no such file' : !m.timed ? 'not profiled: the server is shutting down' : undefined;
-      return this.resultOf(file, m.bindings, gone ? { outcome: { error: `${path.basename(file)}: ${gone}` }, profileMs: 0 } : m.timed!);
+      return this.resultOf(file, m.options, gone ? { outcome: { error: `${path.basename(file)}: ${gone}` }, profileMs: 0 } : m.timed!);
     }
   }
 
@@ -322,8 +316,8 @@ export class ModelStore {
   /** Settings changed: models whose bindings changed are re-profiled, the others re-checked against the budgets. */
   settingsChanged(): void {
     for (const m of this.models.values()) {
-      const bindings = effectiveBindings(this.host.settings().dims, m.own);
-      if (bindingsKey(bindings) !== bindingsKey(m.bindings) || !m.timed) void this.refresh(m);
+      const options = modelOptions(this.host.settings().dims, m.own);
+      if (optionsKey(options) !== optionsKey(m.options) || !m.timed) void this.refresh(m);
       else {
         this.publish(m);
         this.host.modelChanged(m.uri);
@@ -339,11 +333,7 @@ export class ModelStore {
     const { error, figures } = m.timed?.outcome ?? {};
     if (error) add(DiagnosticSeverity.Error, error);
     const budget = this.host.budgetFor(m.file);
-    if (budget?.error) add(DiagnosticSeverity.Error, budget.error);
-    else if (budget && figures) {
-      const severity = SEVERITY[this.host.settings().budgetSeverity];
-      for (const f of budgetFindings(budget, budgetState(budget, figures), figures)) add(f.kind === 'over' ? severity : DiagnosticSeverity.Warning, f.message);
-    }
+    if (budget) for (const f of diagnosticsOf(budget, figures, this.host.settings().budgetSeverity).findings) add(f.severity, f.message);
     this.host.publishDiagnostics(m.uri, diagnostics);
   }
 }

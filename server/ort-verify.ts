@@ -7,6 +7,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { inferOptions } from '../src/formats/onnx-format';
+import type { ProfileOptions } from '../src/formats/types';
 import { FileSource, FolderHost } from '../src/io/file-source';
 import { appendGraphOutputs, type ExtraOutput } from '../src/onnx/append-outputs';
 import { loadOnnx, readTensorValues } from '../src/onnx/load';
@@ -14,7 +16,7 @@ import type { OnnxGraph } from '../src/onnx/model';
 import { inferModel } from '../src/profile/infer-graph';
 import { printable } from '../src/report/rows';
 import '../src/ops/index';
-import type { Bindings, VerifyShapesResult } from './protocol';
+import type { VerifyShapesResult } from './protocol';
 
 /** Inputs larger than this (elements, all inputs together) are not made up for a check. */
 const MAX_FEED_ELEMENTS = 1 << 27;
@@ -43,7 +45,7 @@ interface Plan {
 
 let ortModule: Promise<typeof Ort> | undefined;
 
-export async function verifyShapes(file: string, bindings: Bindings): Promise<VerifyShapesResult> {
+export async function verifyShapes(file: string, bindings: ProfileOptions): Promise<VerifyShapesResult> {
   const name = path.basename(file);
   const fail = (reason: string): VerifyShapesResult => ({ compared: 0, mismatches: [], error: printable(`${name}: ${reason}`) });
   let plan: Plan;
@@ -96,7 +98,7 @@ export async function verifyShapes(file: string, bindings: Bindings): Promise<Ve
 }
 
 /** Our shapes for every node output, and zero-filled feeds at the bound input shapes. */
-function planRun(file: string, bindings: Bindings): Plan {
+function planRun(file: string, bindings: ProfileOptions): Plan {
   const src = FileSource.open(file);
   try {
     const model = loadOnnx(src);
@@ -104,10 +106,7 @@ function planRun(file: string, bindings: Bindings): Plan {
     for (const location of externalLocations(model.graph)) {
       if (!host.siblingExists(location)) throw new Error(`external data file "${location}" is missing: onnxruntime needs the weights to run the model (counting does not)`);
     }
-    const run = inferModel(model, (t) => readTensorValues(t, src, host), {
-      dims: new Map(Object.entries(bindings.dims ?? {})),
-      inputShapes: new Map(Object.entries(bindings.inputShapes ?? {})),
-    });
+    const run = inferModel(model, (t) => readTensorValues(t, src, host), inferOptions(model, bindings));
     const feeds: Plan['feeds'] = [];
     let elements = 0;
     for (const input of run.inputs) {

@@ -3,17 +3,15 @@
  * graph, so it runs here and the server's connection never waits on it. One job at a time.
  */
 import { parentPort } from 'node:worker_threads';
-import { BUDGET_METRICS, checkBudget } from '../src/budget';
+import { reportFigures } from '../src/budget';
 import { describeFailure, profileFile, profileFileCompared } from '../src/formats/profile-file';
+import type { ProfileOptions } from '../src/formats/types';
 import type { Report } from '../src/profile/report';
 import { toCsv } from '../src/report/csv';
 import { toReportDoc } from '../src/report/json';
 import { toMarkdown } from '../src/report/markdown';
-import { printable } from '../src/report/rows';
-import { formatBytes, formatCount, formatQuantity } from '../src/report/units';
 import { verifyShapes } from './ort-verify';
-import type { Bindings, BudgetMetric } from './protocol';
-import type { Figure, Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
+import type { Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('profile-worker.js runs as a worker thread of the FlopLens language server');
@@ -36,42 +34,23 @@ async function run(job: Job): Promise<JobResults[Job['kind']]> {
   }
 }
 
-function profileJob(file: string, bindings: Bindings): ProfileOutcome {
+function profileJob(file: string, options: ProfileOptions): ProfileOutcome {
   let report: Report;
   try {
-    report = profileFile(file, bindings);
+    report = profileFile(file, options);
   } catch (e) {
     return { error: describeFailure(file, e) };
   }
-  return { report: toReportDoc(report), figures: figuresOf(report) };
+  // Every figure, not just the budgeted ones: the server applies the limits in force.
+  return { report: toReportDoc(report), figures: reportFigures(report) };
 }
 
-function exportJob(file: string, bindings: Bindings, format: 'csv' | 'md'): JobResults['export'] {
+function exportJob(file: string, options: ProfileOptions, format: 'csv' | 'md'): JobResults['export'] {
   try {
     // As the CLI does for --input/--dim: say what the bindings changed against the file's own shapes.
-    const report = profileFileCompared(file, bindings);
+    const report = profileFileCompared(file, options);
     return { text: format === 'csv' ? toCsv(report) : toMarkdown(report) };
   } catch (e) {
     return { error: describeFailure(file, e) };
   }
-}
-
-/**
- * Every budgeted figure with its largest layers: checkBudget against limits nothing can meet
- * returns all four, so the server applies the real limits without asking for a new profile.
- */
-function figuresOf(report: Report): Record<BudgetMetric, Figure> {
-  const all = checkBudget(report, Object.fromEntries(BUDGET_METRICS.map((m) => [m, -Infinity])));
-  const out = {} as Record<BudgetMetric, Figure>;
-  for (const v of all) {
-    const unit = v.metric === 'activations' ? formatBytes : formatCount;
-    const expr = v.expr;
-    out[v.metric] = {
-      value: v.value ?? expr.toString(),
-      text: typeof expr === 'number' ? unit(expr) : formatQuantity(expr, unit),
-      symbols: typeof expr === 'number' ? [] : [...expr.symbols()],
-      top: v.top.map((t) => ({ path: printable(t.path), value: t.value })),
-    };
-  }
-  return out;
 }

@@ -3,33 +3,14 @@
  * custom requests and notifications on top of LSP, and the settings the server reads.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { Bindings } from '../src/bindings';
+import type { BudgetInput, BudgetState, Severity } from '../src/budget';
 import type { ReportDoc } from '../src/report/report-doc';
 
-/** What-if input: values for symbolic dims and replacement input shapes. */
-export interface Bindings {
-  dims?: Record<string, number>;
-  /** Input name → dims (numbers or symbol names); '' names the model's only input. */
-  inputShapes?: Record<string, (number | string)[]>;
-}
-
-export type BudgetMetric = 'macs' | 'flops' | 'params' | 'activations';
-
-export interface BudgetViolationDoc {
-  metric: BudgetMetric;
-  budget: number;
-  /** The figure; formula text when it still depends on unbound symbols. */
-  value: number | string;
-  /** Up to three leaf layers contributing most, largest first. */
-  top: { path: string; value: number }[];
-}
-
-export interface BudgetState {
-  /** Limits in force for this model, undefined when no budget applies. */
-  limits?: Partial<Record<BudgetMetric, number>>;
-  /** Where the limits come from: the matching glob of `floplens.budgets`, or `default`. */
-  source?: string;
-  violations: BudgetViolationDoc[];
-}
+/** What-if input (src/bindings): values for symbolic dims and replacement input shapes. */
+export type { Bindings } from '../src/bindings';
+/** Budgets (src/budget): the metrics, and a report's budget state as the views get it. */
+export type { BudgetMetric, BudgetState, BudgetViolationDoc } from '../src/budget';
 
 export interface ProfileParams {
   uri: string;
@@ -39,6 +20,7 @@ export interface ProfileParams {
 
 export interface ProfileResult {
   uri: string;
+  /** The bindings the profile used: the dims it bound (`floplens.dims` values included) and the shapes asked for. */
   bindings: Bindings;
   /** Set when the model profiled; `error` is set otherwise (one line naming the file). */
   report?: ReportDoc;
@@ -152,9 +134,9 @@ export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolea
 /** `floplens.*` settings, as the server reads them. */
 export interface Settings {
   /** `class`: the entry is for PyTorch classes (name or glob) in the files `glob` matches. */
-  budgets: { glob: string; class?: string; macs?: string | number; flops?: string | number; params?: string | number; activations?: string | number }[];
-  defaultBudget: { macs?: string | number; flops?: string | number; params?: string | number; activations?: string | number };
-  budgetSeverity: 'error' | 'warning' | 'information' | 'hint';
+  budgets: ({ glob: string; class?: string } & BudgetInput)[];
+  defaultBudget: BudgetInput;
+  budgetSeverity: Severity;
   /** Default values for symbolic dims, e.g. { "batch": 1 }. */
   dims: Record<string, number>;
   /** Interpreter for exact mode; '' = the Python extension's, else `python3`. */

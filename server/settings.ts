@@ -1,6 +1,6 @@
+import { bindingsMessage, isDimValue } from '../src/bindings';
+import { SEVERITIES } from '../src/budget';
 import { DEFAULT_SETTINGS, type Settings } from './protocol';
-
-const SEVERITIES: readonly Settings['budgetSeverity'][] = ['error', 'warning', 'information', 'hint'];
 
 /**
  * `floplens.*` as the client sent it, checked: anything unusable falls back to its default and is
@@ -28,15 +28,15 @@ export function readSettings(raw: unknown): { settings: Settings; problems: stri
     problems.push('floplens.defaultBudget is not used: it must be an object such as { "macs": "2G" }');
   }
 
-  if (SEVERITIES.includes(r.budgetSeverity as Settings['budgetSeverity'])) settings.budgetSeverity = r.budgetSeverity as Settings['budgetSeverity'];
+  if ((SEVERITIES as readonly unknown[]).includes(r.budgetSeverity)) settings.budgetSeverity = r.budgetSeverity as Settings['budgetSeverity'];
   else if (r.budgetSeverity !== undefined && r.budgetSeverity !== null) {
     problems.push(`floplens.budgetSeverity "${String(r.budgetSeverity)}" is not one of ${SEVERITIES.join(', ')}: using "${DEFAULT_SETTINGS.budgetSeverity}"`);
   }
 
   if (isRecord(r.dims)) {
     for (const [name, v] of Object.entries(r.dims)) {
-      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) settings.dims[name] = v;
-      else problems.push(`floplens.dims: "${name}" = ${JSON.stringify(v)} is not used: a dim is a whole number ≥ 0`);
+      if (isDimValue(v)) settings.dims[name] = v;
+      else problems.push(`floplens.dims: ${bindingsMessage({ kind: 'dim-value', name, value: JSON.stringify(v) })}; it is not used`);
     }
   } else if (r.dims !== undefined && r.dims !== null) {
     problems.push('floplens.dims is not used: it must be an object such as { "batch": 1 }');
@@ -55,7 +55,7 @@ export function readSettings(raw: unknown): { settings: Settings; problems: stri
   }
 
   const shape = r.defaultInputShape;
-  if (Array.isArray(shape) && shape.length <= 8 && shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1)) settings.defaultInputShape = [...(shape as number[])];
+  if (Array.isArray(shape) && shape.length <= 8 && shape.every(isDimValue)) settings.defaultInputShape = [...(shape as number[])];
   else if (shape !== undefined && shape !== null) {
     problems.push(`floplens.defaultInputShape ${JSON.stringify(shape)} is not used: it must be a list of at most 8 whole numbers ≥ 1, e.g. [1, 3, 224, 224]`);
   }

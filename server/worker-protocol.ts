@@ -1,25 +1,18 @@
 /** Messages between the language server and its profile workers (server/profile-worker.ts). Types only. */
+import type { BudgetFigures } from '../src/budget';
+import type { ProfileOptions } from '../src/formats/types';
 import type { ReportDoc } from '../src/report/report-doc';
-import type { Bindings, BudgetMetric, VerifyShapesResult } from './protocol';
+import type { VerifyShapesResult } from './protocol';
 
-/** One budgeted figure of a profile, with what a budget message needs, whatever the limit. */
-export interface Figure {
-  /** Exact number, or the formula text (as in the ReportDoc) when symbolic. */
-  value: number | string;
-  /** The figure for people, in its unit (`1.814 G`, `6.125 MiB`, or a formula). */
-  text: string;
-  /** Symbols the figure still depends on. */
-  symbols: string[];
-  /** Up to three leaf layers contributing most, largest first. */
-  top: { path: string; value: number }[];
-}
+/** pytorch-source.ts's name for a budget figure, until the merge points it at src/budget. */
+export type { Figure } from '../src/budget';
 
 export interface ProfileOutcome {
   report?: ReportDoc;
   /** One line naming the file, when it could not be profiled. */
   error?: string;
   /** Set with `report`. Limits are applied on the server's side, so a budget change needs no re-profile. */
-  figures?: Record<BudgetMetric, Figure>;
+  figures?: BudgetFigures;
 }
 
 export interface JobResults {
@@ -29,9 +22,9 @@ export interface JobResults {
 }
 
 export type Job =
-  | { kind: 'profile'; file: string; bindings: Bindings }
-  | { kind: 'export'; file: string; bindings: Bindings; format: 'csv' | 'md' }
-  | { kind: 'verify'; file: string; bindings: Bindings };
+  | { kind: 'profile'; file: string; bindings: ProfileOptions }
+  | { kind: 'export'; file: string; bindings: ProfileOptions; format: 'csv' | 'md' }
+  | { kind: 'verify'; file: string; bindings: ProfileOptions };
 
 export interface WorkerRequest {
   id: number;

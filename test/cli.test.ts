@@ -80,15 +80,35 @@ test('budgets: exit 3 naming the figure, the budget and the top layers', () => {
   assert.equal(floplens('profile', model('resnet18'), '--budget-macs', '2G').code, 0);
   const symbolic = floplens('profile', model('tiny_transformer'), '--budget-macs', '1G');
   assert.equal(symbolic.code, 3);
-  assert.match(symbolic.stderr, /cannot check the MACs budget of 1 G: .* depends on unbound symbols/);
+  assert.equal(
+    symbolic.stderr,
+    'floplens: tiny_transformer.onnx: the MACs budget of 1 G cannot be checked: MACs = 256·batch·seq² + 129.5 K·batch·seq depends on unbound symbols; bind batch, seq with --dim\n',
+  );
+});
+
+test('bindings the model does not have are bad arguments (exit 1), said in one line naming what it has', () => {
+  const input = floplens('profile', model('mobilenet_v2'), '--input', 'foo=1x3x224x224');
+  assert.equal(input.code, 1);
+  assert.equal(input.stderr, 'floplens: unknown input "foo": the model\'s only input is input\n');
+  assert.equal(input.stdout, '');
+  const dim = floplens('profile', model('tiny_transformer'), '--dim', 'seq-len=3');
+  assert.equal(dim.code, 1);
+  assert.equal(dim.stderr, 'floplens: unknown dim "seq-len": the model\'s symbols are batch, seq\n');
+  assert.equal(dim.stdout, '');
 });
 
 test('bad arguments exit 1 with the usage', () => {
-  for (const args of [['profile'], ['profile', 'a.onnx', '--json', '--csv'], ['profile', 'a.onnx', '--depth', 'x'], ['profile', 'a.onnx', '--dim', 'batch'], ['frobnicate'], ['profile', 'a.onnx', '--budget-macs', 'lots']]) {
+  const bad = [
+    ['profile'], ['profile', 'a.onnx', '--json', '--csv'], ['profile', 'a.onnx', '--depth', 'x'], ['frobnicate'], ['profile', 'a.onnx', '--budget-macs', 'lots'],
+    ['profile', 'a.onnx', '--dim', 'batch'], ['profile', 'a.onnx', '--dim', 'batch=0'], ['profile', 'a.onnx', '--dim', 'batch=1', '--dim', 'batch=2'],
+    ['profile', 'a.onnx', '--input', '1x0x3'],
+  ];
+  for (const args of bad) {
     const r = floplens(...args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^floplens: .+\nusage: floplens profile/);
   }
+  assert.match(floplens('profile', 'a.onnx', '--dim', 'batch=0').stderr, /^floplens: --dim: dim "batch" needs a whole number ≥ 1, not "0"\n/);
 });
 
 test('unreadable and malformed models exit 2 with one line naming the file', () => {

@@ -1,7 +1,6 @@
-/** The extension's texts that need no VS Code: the Set Input Shape… box and the summaries. */
+/** The extension's texts that need no VS Code: the summaries (the Set Input Shape… box is src/bindings', test/bindings.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBindingsText, modelNames, parseBindingsText } from '../client/bindings-text';
 import { budgetLines, statusText, statusTooltipLines, summaryLine } from '../client/summary';
 import type { ProfileResult } from '../server/protocol';
 import { toReportDoc } from '../src/report/json';
@@ -13,46 +12,6 @@ const mobilenetDyn = toReportDoc(profileFixture('mobilenet_v2_dyn'));
 function result(report = resnet, budget: ProfileResult['budget'] = { violations: [] }): ProfileResult {
   return { uri: 'file:///w/m.onnx', bindings: {}, report, budget, profileMs: 1 };
 }
-
-test('model names: inputs, and symbols from totals and input shapes', () => {
-  assert.deepEqual(modelNames(mobilenetDyn), { inputs: ['input'], symbols: ['batch', 'height', 'width'] });
-  assert.deepEqual(modelNames(resnet), { inputs: ['input'], symbols: [] });
-  // A bound symbol can be bound again: it is gone from the totals but named in the bindings.
-  const bound = toReportDoc(profileFixture('mobilenet_v2_dyn', { dims: { batch: 2, height: 64, width: 64 } }));
-  assert.deepEqual(modelNames(bound).symbols, ['batch', 'height', 'width']);
-});
-
-test('parses dims and input shapes in the forms the box suggests', () => {
-  const names = modelNames(mobilenetDyn);
-  assert.deepEqual(parseBindingsText('batch=8, height = 224;width=224', names), { bindings: { dims: { batch: 8, height: 224, width: 224 } } });
-  assert.deepEqual(parseBindingsText('input=1x3x320x320', names), { bindings: { inputShapes: { input: [1, 3, 320, 320] } } });
-  assert.deepEqual(parseBindingsText('batchx3×224x224 batch=2', names), { bindings: { dims: { batch: 2 }, inputShapes: { '': ['batch', 3, 224, 224] } } });
-  assert.deepEqual(parseBindingsText('  ', names), { bindings: {} });
-  // Without the model (it failed to profile) only the syntax is checked.
-  assert.deepEqual(parseBindingsText('seq=2048'), { bindings: { dims: { seq: 2048 } } });
-});
-
-test('rejects what the model cannot take, naming what it can', () => {
-  const names = modelNames(mobilenetDyn);
-  assert.match(parseBindingsText('seq=8', names).error!, /no symbolic dim or input named "seq" \(inputs: input; symbolic dims: batch, height, width\)/);
-  assert.match(parseBindingsText('images=1x3x8x8', names).error!, /no input named "images"/);
-  assert.match(parseBindingsText('batch=0', names).error!, /positive whole number/);
-  assert.match(parseBindingsText('batch=8.5', names).error!, /positive whole number/);
-  assert.match(parseBindingsText('batch=', names).error!, /give a value/);
-  assert.match(parseBindingsText('8', names).error!, /use NAME=N/);
-  assert.match(parseBindingsText('input=1x3xx8', names).error!, /bad shape/);
-  assert.match(parseBindingsText('input=1x3x-8x8', names).error!, /bad dimension "-8"/);
-  assert.match(parseBindingsText('batch=1, batch=2', names).error!, /"batch" is given twice/);
-  assert.match(parseBindingsText('1x3x8x8', { inputs: ['a', 'b'], symbols: [] }).error!, /2 inputs \(a, b\): name one/);
-  assert.match(parseBindingsText('3d=1').error!, /"3d" is not a name/);
-});
-
-test('bindings round-trip through the box text', () => {
-  const bindings = { dims: { batch: 8 }, inputShapes: { input: [8, 3, 'h', 'w'] } };
-  assert.equal(formatBindingsText(bindings), 'batch=8, input=8x3xhxw');
-  assert.equal(formatBindingsText({ inputShapes: { '': [1, 3, 224, 224] } }), '1x3x224x224');
-  assert.deepEqual(parseBindingsText(formatBindingsText(bindings)), { bindings });
-});
 
 test('status text: MACs and params, a warning when over budget, symbols when unbound', () => {
   assert.equal(statusText(result()), '$(pulse) 1.814 G MACs · 11.68 M params');

@@ -52,15 +52,3 @@ test('units: counts, bytes, symbolic quantities and budget strings', () => {
   assert.equal(parseQuantity('lots'), undefined);
   assert.equal(parseQuantity('-3'), undefined);
 });
-
-test('one shape parser for the CLI, Set Input Shape… and the what-if field', async () => {
-  const { parseShape } = await import('../src/report/shape-text');
-  assert.deepEqual(parseShape('batchx3x224x224'), ['batch', 3, 224, 224]);
-  assert.deepEqual(parseShape('batchxseq'), ['batch', 'seq']);
-  assert.deepEqual(parseShape('8×3×224×224'), [8, 3, 224, 224]);
-  assert.deepEqual(parseShape('batchx3×224x224'), ['batch', 3, 224, 224]);
-  assert.deepEqual(parseShape('max_len, 4'), ['max_len', 4]);
-  assert.match((parseShape('1x(h+1)') as { error: string }).error, /bad dimension "\(h\+1\)"/);
-  assert.match((parseShape('0x3') as { error: string }).error, /a positive whole number/);
-  assert.match((parseShape('') as { error: string }).error, /bad shape/);
-});

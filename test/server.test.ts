@@ -263,8 +263,13 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     assert.equal(d[0].severity, 2);
     assert.match(d[0].message, /^the MACs budget of 1 G \(floplens\.defaultBudget\) cannot be checked: .*bind batch, seq/);
     // Binding the dims in the settings re-profiles: 2,138,112 MACs fit in 1 G.
-    await configure({ defaultBudget: { macs: '1G' }, dims: { batch: 1, seq: 16 } });
+    await configure({ defaultBudget: { macs: '1G' }, dims: { batch: 1, seq: 16, height: 8 } });
     await waitFor('budget met once bound', () => diagnosticsOf(tiny)?.length === 0);
+    // Settings bind the symbols each model has; others are no error.
+    assert.deepEqual((await client.conn.sendRequest(ProfileRequest, { uri: uri(tiny) })).bindings, { dims: { batch: 1, seq: 16 } });
+    const resnet = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('resnet18.onnx')) });
+    assert.equal(resnet.error, undefined);
+    assert.deepEqual(resnet.bindings, {});
     const list = await listModels();
     assert.equal(list.find((m) => m.uri === uri(tiny))!.macs, 2_138_112);
     await configure({});
@@ -280,7 +285,17 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     const current = await client.conn.sendRequest(ProfileRequest, { uri: tiny });
     assert.deepEqual(current.bindings, { dims: { batch: 2, seq: 8 } });
     const bad = await client.conn.sendRequest(SetBindingsRequest, { uri: tiny, bindings: { dims: { batch: 1.5 } } });
-    assert.match(bad.error ?? '', /batch/);
+    assert.equal(bad.error, 'tiny_transformer.onnx: dim "batch" needs a whole number ≥ 1, not 1.5');
+  });
+
+  test('bindings the model does not have: the rules\' sentence, naming what it has', async () => {
+    const tiny = uri(model('tiny_transformer.onnx'));
+    const dim = await client.conn.sendRequest(ProfileRequest, { uri: tiny, bindings: { dims: { 'seq-len': 3 } } });
+    assert.equal(dim.error, 'tiny_transformer.onnx: unknown dim "seq-len": the model\'s symbols are batch, seq');
+    const input = await client.conn.sendRequest(ProfileRequest, { uri: tiny, bindings: { inputShapes: { foo: [1, 3] } } });
+    assert.equal(input.error, 'tiny_transformer.onnx: unknown input "foo": the model\'s only input is tokens');
+    const zero = await client.conn.sendRequest(ProfileRequest, { uri: tiny, bindings: { inputShapes: { tokens: [0, 3] } } });
+    assert.equal(zero.error, 'tiny_transformer.onnx: bad dim "0" in the shape "0x3" of input "tokens": use whole numbers ≥ 1 or symbol names');
   });
 
   test('a changed file is re-profiled (ModelChanged), a deleted one forgotten with its diagnostics', async () => {
@@ -326,7 +341,7 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     const pending = client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 5 } } }, source.token);
     setTimeout(() => source.cancel(), 30);
     await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
-    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { dims: { z: 1 } } });
+    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { inputShapes: { '': [1, 1, 512, 512] } } });
     assert.equal(r.report?.totals.params, 9);
   });
 

@@ -15,10 +15,11 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { panelHtml } from '../media/panel.html';
 import { buildTree, opTypeTotals, topLayers, visibleRows, type ViewOptions } from '../media/layer-tree';
-import { comparisonText, parseShapeText, shapeText } from '../media/format';
+import { comparisonText, shapeText } from '../media/format';
 import type { FromPanel, PanelState, ToPanel } from '../media/protocol';
 import type { BudgetState, ProfileResult } from '../server/protocol';
-import { checkBudget, parseBudget } from '../src/budget';
+import { bindingsTextProblem, modelNames, parseShape } from '../src/bindings';
+import { checkBudget, parseBudget, reportFigures, violationDocs } from '../src/budget';
 import type { ProfileOptions } from '../src/formats/types';
 import { toReportDoc } from '../src/report/json';
 import type { LayerDoc, ReportDoc } from '../src/report/report-doc';
@@ -53,13 +54,10 @@ function result(report: ReportDoc | undefined, extra: Partial<ProfileResult> = {
   };
 }
 
-/** The budget state the server would send: limits, and checkBudget's violations as wire docs. */
+/** The budget state the server would send: limits, and the checks' violations as wire docs. */
 function budgetFor(name: string, limits: Record<string, string>, options: ProfileOptions = {}): BudgetState {
   const budget = parseBudget(limits);
-  const violations = checkBudget(profileFixture(name, options), budget).map((v) => ({
-    metric: v.metric, budget: v.budget, value: v.value ?? String(v.expr), top: v.top,
-  }));
-  return { limits: budget, source: 'models/**', violations };
+  return { limits: budget, source: 'models/**', violations: violationDocs(checkBudget(budget, reportFigures(profileFixture(name, options)))) };
 }
 
 /** 100 modules of 99 nodes: a 10,000-row report for the virtualized table. */
@@ -259,11 +257,7 @@ test('tree: parents from depth, sorting within siblings, filter keeps ancestors,
 
 test('format: shapes round-trip through the what-if field; the comparison says params stay', () => {
   assert.equal(shapeText([1, 3, 224, 224]), '1×3×224×224');
-  assert.deepEqual(parseShapeText('8x3x224x224'), [8, 3, 224, 224]);
-  assert.deepEqual(parseShapeText(shapeText(['batch', 3, 'height', 'width'])), ['batch', 3, 'height', 'width']);
-  assert.deepEqual(parseShapeText('max_len, 4'), ['max_len', 4]);
-  assert.equal(parseShapeText('1x(h+1)'), undefined);
-  assert.equal(parseShapeText('0x3'), undefined);
+  assert.deepEqual(parseShape(shapeText(['batch', 3, 'height', 'width'])), ['batch', 3, 'height', 'width']);
   const one = doc('mobilenet_v2_dyn', { dims: { batch: 1, height: 224, width: 224 } });
   const eight = doc('mobilenet_v2_dyn', { dims: { batch: 8, height: 224, width: 224 } });
   assert.equal(comparisonText(one, eight), 'MACs ×8.00, params unchanged');
@@ -395,11 +389,18 @@ test('what-if: batch 8 for mobilenet_v2_dyn posts the bindings; MACs scale ×8, 
   assert.equal(await cardValue(page, 'params').textContent(), '3.488 M');
   assert.match((await page.locator('[data-role=bindings]').textContent())!, /batch=8, height=224, width=224/);
 
-  // A bad value is refused in place, nothing is posted.
+  // A bad value is refused in place and nothing is posted; Set Input Shape… says the same of the same text.
   const before = (await posted(page)).length;
-  await field(page, 'dim:batch').fill('eight');
-  await page.getByRole('button', { name: 'Apply', exact: true }).click();
-  await page.locator('.field-error', { hasText: 'batch needs a positive whole number' }).waitFor();
+  const names = modelNames(eight);
+  const refused = async (fills: [string, string][], boxText: string, sentence: string): Promise<void> => {
+    for (const [name, value] of fills) await field(page, name).fill(value);
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    assert.equal(bindingsTextProblem(boxText, names), sentence);
+    await page.locator('.field-error', { hasText: sentence }).waitFor();
+    assert.equal(await page.locator('.field-error').textContent(), sentence);
+  };
+  await refused([['dim:batch', 'eight']], 'batch=eight', 'dim "batch" needs a whole number ≥ 1, not "eight"');
+  await refused([['dim:batch', '8'], ['shape:input', '8x3x0x224']], 'input=8x3x0x224', 'bad dim "0" in the shape "8x3x0x224" of input "input": use whole numbers ≥ 1 or symbol names');
   assert.equal((await posted(page)).length, before);
   await closePanel(p);
 });

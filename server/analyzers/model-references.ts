@@ -7,6 +7,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { METRICS, violationBrief } from '../../src/budget';
 import { mdEscape } from '../../src/report/markdown';
 import type { LayerDoc, Poly, Quantity, ShapeDoc } from '../../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../../src/report/units';
@@ -141,8 +142,6 @@ function shapeText(s: ShapeDoc): string {
   return s.shape === null ? '?' : s.shape.length === 0 ? 'scalar' : s.shape.join('×');
 }
 
-const METRIC_NAMES: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'params', activations: 'peak activations' };
-
 function hoverMarkdown(name: string, r: ProfileResult): string {
   const e = mdEscape;
   const title = `**${e(name)}** · FlopLens`;
@@ -182,15 +181,11 @@ function budgetLine(r: ProfileResult): string {
   if (b.source === undefined) return 'Budget: none (floplens.budgets, floplens.defaultBudget).';
   const setting = b.source === 'default' ? 'floplens.defaultBudget' : `floplens.budgets "${b.source}"`;
   if (!b.limits) return `Budget: ${e(setting)} is invalid, see Problems.`;
-  const unit = (m: BudgetMetric): ((n: number) => string) => (m === 'activations' ? formatBytes : formatCount);
   if (!b.violations.length) {
-    const within = Object.entries(b.limits).map(([m, v]) => `${METRIC_NAMES[m as BudgetMetric]} ≤ ${unit(m as BudgetMetric)(v)}`);
+    const within = (Object.entries(b.limits) as [BudgetMetric, number][]).map(([m, v]) => `${METRICS[m].label} ≤ ${METRICS[m].unit(v)}`);
     return `Budget: within ${e(setting)} (${e(within.join(', '))}).`;
   }
-  const over = b.violations.map((v) =>
-    typeof v.value === 'number' ? `${METRIC_NAMES[v.metric]} ${unit(v.metric)(v.value)} > ${unit(v.metric)(v.budget)}` : `${METRIC_NAMES[v.metric]} cannot be checked (symbolic)`,
-  );
-  return `**Over budget** ${e(setting)}: ${e(over.join('; '))}.`;
+  return `**Over budget** ${e(setting)}: ${e(b.violations.map(violationBrief).join('; '))}.`;
 }
 
 /**

@@ -1,15 +1,14 @@
-import { BUDGET_METRICS, type BudgetMetric } from '../budget';
-import { parseShape } from '../report/shape-text';
+import { addDim, addInputShape, parseDimArg, parseInputArg, type Bindings } from '../bindings';
+import { metricNamed, type BudgetInput } from '../budget';
 
 export type OutputFormat = 'text' | 'json' | 'csv' | 'md';
 
 export interface ProfileArgs {
   file: string;
-  inputs: { name?: string; dims: (number | string)[] }[];
-  dims: Record<string, number>;
+  bindings: Bindings;
   format: OutputFormat;
   depth: number;
-  budget: Partial<Record<BudgetMetric, string>>;
+  budget: BudgetInput;
 }
 
 export class UsageError extends Error {}
@@ -28,7 +27,11 @@ export const USAGE = `usage: floplens profile <model.onnx> [options]
   -h, --help              this text
   --version               print the version
 
-exit codes: 0 ok, 1 bad arguments, 2 unreadable or malformed model, 3 over budget`;
+Dims are whole numbers ≥ 1. An --input or --dim naming an input or symbol the model does not
+have is a bad argument.
+
+exit codes: 0 ok, 1 bad arguments, 2 unreadable or malformed model, 3 over budget (or a budgeted
+figure that depends on unbound symbols)`;
 
 function value(argv: string[], i: number, flag: string): string {
   const v = argv[i + 1];
@@ -36,15 +39,17 @@ function value(argv: string[], i: number, flag: string): string {
   return v;
 }
 
-/** `8x3x320x320` or `batchx3x224x224`; symbols are any identifier. */
-export function parseDims(text: string): (number | string)[] {
-  const dims = parseShape(text);
-  if ('error' in dims) throw new UsageError(dims.error);
-  return dims;
+/** Runs a bindings parser; its error becomes a usage error naming the flag. */
+function binding(flag: string, add: () => void): void {
+  try {
+    add();
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
 }
 
 export function parseProfileArgs(argv: string[]): ProfileArgs {
-  const args: ProfileArgs = { file: '', inputs: [], dims: {}, format: 'text', depth: Infinity, budget: {} };
+  const args: ProfileArgs = { file: '', bindings: {}, format: 'text', depth: Infinity, budget: {} };
   const formats: OutputFormat[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -58,15 +63,18 @@ export function parseProfileArgs(argv: string[]): ProfileArgs {
     switch (flag) {
       case '--input': {
         const v = take();
-        const eq = v.lastIndexOf('=');
-        args.inputs.push(eq > 0 ? { name: v.slice(0, eq), dims: parseDims(v.slice(eq + 1)) } : { dims: parseDims(v) });
+        binding(flag, () => {
+          const { name, shape } = parseInputArg(v);
+          addInputShape(args.bindings, name, shape);
+        });
         break;
       }
       case '--dim': {
         const v = take();
-        const m = /^([A-Za-z_][\w.\-]*)=(\d+)$/.exec(v);
-        if (!m) throw new UsageError(`bad --dim "${v}": use NAME=N, e.g. batch=8`);
-        args.dims[m[1]] = Number(m[2]);
+        binding(flag, () => {
+          const { name, value: n } = parseDimArg(v);
+          addDim(args.bindings, name, n);
+        });
         break;
       }
       case '--json':
@@ -81,8 +89,8 @@ export function parseProfileArgs(argv: string[]): ProfileArgs {
         break;
       }
       default: {
-        const metric = flag.startsWith('--budget-') ? (flag.slice('--budget-'.length) as BudgetMetric) : undefined;
-        if (metric && (BUDGET_METRICS as readonly string[]).includes(metric)) {
+        const metric = flag.startsWith('--budget-') ? metricNamed(flag.slice('--budget-'.length)) : undefined;
+        if (metric) {
           args.budget[metric] = take();
         } else if (a.startsWith('-')) {
           throw new UsageError(`unknown option ${a}`);

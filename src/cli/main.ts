@@ -1,13 +1,12 @@
-import { checkBudget, parseBudget, type BudgetViolation } from '../budget';
+import { BindingsError } from '../bindings';
+import { budgetMessage, checkBudget, CLI_BIND_HINT, parseBudget, reportFigures, type BudgetLimits } from '../budget';
 import { describeFailure, profileFileCompared } from '../formats/profile-file';
-import type { ProfileOptions } from '../formats/types';
 import type { Report } from '../profile/report';
 import { toCsv } from '../report/csv';
 import { toJson } from '../report/json';
 import { toMarkdown } from '../report/markdown';
 import { printable } from '../report/rows';
 import { toText } from '../report/text';
-import { formatCount, formatBytes, formatQuantity } from '../report/units';
 import { parseProfileArgs, USAGE, type ProfileArgs } from './args';
 
 declare const FLOPLENS_VERSION: string | undefined;
@@ -30,28 +29,29 @@ function main(argv: string[]): number {
     return EXIT.ok;
   }
   let args: ProfileArgs;
-  let budget;
+  let limits: BudgetLimits;
   try {
     args = parseProfileArgs(rest);
-    budget = parseBudget(args.budget);
+    limits = parseBudget(args.budget);
   } catch (e) {
     return usage((e as Error).message);
   }
-  const options: ProfileOptions = {
-    inputShapes: Object.fromEntries(args.inputs.map((i) => [i.name ?? '', i.dims])),
-    dims: args.dims,
-  };
   let report: Report;
   try {
-    report = profileFileCompared(args.file, options);
+    report = profileFileCompared(args.file, args.bindings);
   } catch (e) {
+    if (e instanceof BindingsError) {
+      // The arguments name what the model does not have: the sentence says what it has.
+      process.stderr.write(`floplens: ${printable(e.message)}\n`);
+      return EXIT.usage;
+    }
     process.stderr.write(`floplens: ${describeFailure(args.file, e)}\n`);
     return EXIT.badModel;
   }
   process.stdout.write(render(report, args));
-  const violations = checkBudget(report, budget);
-  for (const v of violations) process.stderr.write(`floplens: ${violationLine(report.file, v)}\n`);
-  return violations.length ? EXIT.overBudget : EXIT.ok;
+  const failing = checkBudget(limits, reportFigures(report)).filter((c) => c.verdict !== 'holds');
+  for (const c of failing) process.stderr.write(`floplens: ${budgetMessage(c, { subject: report.file, bindHint: CLI_BIND_HINT })}\n`);
+  return failing.length ? EXIT.overBudget : EXIT.ok;
 }
 
 function render(report: Report, args: ProfileArgs): string {
@@ -65,17 +65,6 @@ function render(report: Report, args: ProfileArgs): string {
     case 'text':
       return toText(report, args.depth);
   }
-}
-
-function violationLine(file: string, v: BudgetViolation): string {
-  const unit = v.metric === 'activations' ? formatBytes : formatCount;
-  const name = { macs: 'MACs', flops: 'FLOPs', params: 'parameters', activations: 'peak activation memory' }[v.metric];
-  const top = v.top.length ? `; largest: ${v.top.map((t) => `${t.path} ${unit(t.value)}`).join(', ')}` : '';
-  if (v.value === undefined) {
-    const expr = typeof v.expr === 'number' ? unit(v.expr) : formatQuantity(v.expr, unit);
-    return printable(`${file}: cannot check the ${name} budget of ${unit(v.budget)}: ${name} = ${expr} depends on unbound symbols; bind them with --dim`);
-  }
-  return printable(`${file}: ${name} ${unit(v.value)} exceed the budget of ${unit(v.budget)}${top}`);
 }
 
 function usage(message: string): number {

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BindingsError } from '../bindings';
 import { FileSource, FolderHost } from '../io/file-source';
 import { compareWithBaseline, type Report } from '../profile/report';
 import { printable } from '../report/rows';
@@ -21,7 +23,7 @@ export function profileFile(file: string, options: ProfileOptions = {}): Report 
  */
 export function profileFileCompared(file: string, options: ProfileOptions): Report {
   const report = profileFile(file, options);
-  if (Object.keys(options.dims ?? {}).length || Object.keys(options.inputShapes ?? {}).length) {
+  if (Object.keys(report.bindings).length || Object.keys(options.inputShapes ?? {}).length) {
     report.comparison = compareWithBaseline(profileFile(file, {}));
   }
   return report;
@@ -38,8 +40,9 @@ function openModel(file: string): FileSource {
   }
 }
 
-/** One printable line naming the file; anything but a ModelError is our bug, still said in one line. */
+/** One printable line naming the file; anything but a ModelError or BindingsError is our bug, still said in one line. */
 export function describeFailure(file: string, e: unknown): string {
   if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
+  if (e instanceof BindingsError) return printable(`${path.basename(file)}: ${e.message}`);
   return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
 }

@@ -1,11 +1,13 @@
+import type { Bindings } from '../bindings';
 import type { ByteSource, ModelHost } from '../io/byte-source';
 import type { Report } from '../profile/report';
 
-export interface ProfileOptions {
-  /** Replacement shapes for inputs by name (numbers or symbol names); the name '' means the model's only input. */
-  inputShapes?: Record<string, (number | string)[]>;
-  /** Values for symbolic dims by name (`batch=1`). */
-  dims?: Record<string, number>;
+/**
+ * Bindings, checked against the model (a BindingsError names what it does not have), and values
+ * meant for every model (`floplens.dims`): those bind the symbols this one has, the rest are unused.
+ */
+export interface ProfileOptions extends Bindings {
+  defaultDims?: Record<string, number>;
 }
 
 /** A model file format the engine can profile. Later formats (safetensors, GGUF...) register here too. */

@@ -14,8 +14,13 @@ const MAX_STATIC_FLOATS = 16;
 export interface InferOptions {
   /** Values for symbolic dims, by name. */
   dims: ReadonlyMap<string, number>;
-  /** Replacement shapes for graph inputs: numbers or symbol names. */
+  /** Replacement shapes for graph inputs ('' for the only one): numbers or symbol names; names checked before (src/bindings). */
   inputShapes: ReadonlyMap<string, readonly (number | string)[]>;
+}
+
+/** The symbol standing for an unnamed dim of an input: `input.0`. */
+export function inputSymbol(input: string, axis: number): string {
+  return `${input}.${axis}`;
 }
 
 export interface GraphRun {
@@ -77,14 +82,6 @@ class Engine implements EngineServices {
       scope.values.set(vi.name, value);
       inputs.push({ name: vi.name, dtype: value.dtype, shape: value.shape });
     }
-    for (const name of this.options.inputShapes.keys()) {
-      if (name === '' && inputs.length !== 1) {
-        throw new FormatError(`the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): name the one to reshape, as name=DIMS`);
-      }
-      if (name !== '' && !inputs.some((i) => i.name === name)) {
-        throw new FormatError(`--input names "${name}", which is not an input of the model (inputs: ${inputs.map((i) => i.name).join(', ')})`);
-      }
-    }
     const nodes = this.runNodes(g, scope, 0);
     const outputs = g.outputs.map((o) => this.describe(o.name, scope, g));
     return { nodes, inputs, outputs, storedWeights: this.storedWeights, warnings: this.warnings };
@@ -101,7 +98,7 @@ class Engine implements EngineServices {
     if (!dims) return { dtype: vi.elemType ?? 0 };
     const shape = dims.map((d, axis) => {
       if (typeof d === 'number') return Expr.of(d);
-      const name = d ?? `${vi.name}.${axis}`;
+      const name = d ?? inputSymbol(vi.name, axis);
       const bound = this.options.dims.get(name);
       return bound === undefined ? Expr.sym(name) : Expr.of(bound);
     });
