@@ -68,6 +68,7 @@ before(() => {
     throw new Error(
       `exact-mode tests need Debian's PyTorch for ${PYTHON} (import torch failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n').pop()}). ` +
         'Install it with: apt-get install python3-torch python3-onnx (.ci/run does this on CI)',
+      { cause: e },
     );
   }
 });

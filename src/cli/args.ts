@@ -64,7 +64,7 @@ export function parseProfileArgs(argv: string[]): ProfileArgs {
       }
       case '--dim': {
         const v = take();
-        const m = /^([A-Za-z_][\w.\-]*)=(\d+)$/.exec(v);
+        const m = /^([A-Za-z_][\w.-]*)=(\d+)$/.exec(v);
         if (!m) throw new UsageError(`bad --dim "${v}": use NAME=N, e.g. batch=8`);
         args.dims[m[1]] = Number(m[2]);
         break;
