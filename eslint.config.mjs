@@ -52,6 +52,13 @@ export default tseslint.config(
           { target: ['./client', './media'], from: './server', except: ['./protocol.ts'], message: 'client/ and media/ reach the server only through its protocol.' },
           { target: './media', from: './client', message: 'The panel (webview) cannot reach the extension host’s code.' },
           { target: './server', from: ['./client', './media'], message: 'The server does not know the editor side.' },
+          {
+            target: './server',
+            from: './src/*/**',
+            // src/pytorch's deep imports (ast, parse, format): removed when wt-pytorch lands.
+            except: ['**/src/*/index.ts', '**/src/pytorch/**'],
+            message: 'The server reaches a src/ folder through its index.ts.',
+          },
         ],
       }],
       'no-restricted-syntax': ['error',

@@ -1,6 +1,6 @@
 import { minimatch } from 'minimatch';
 import { BUDGET_METRICS, parseBudget } from '../src/budget';
-import { formatBytes, formatCount } from '../src/report/units';
+import { formatBytes, formatCount } from '../src/report';
 import type { BudgetMetric, BudgetState, BudgetViolationDoc, Settings } from './protocol';
 import type { Figure } from './worker-protocol';
 

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Argument, PyExpr, PyModule, SourceRange, Stmt } from '../src/pytorch/ast';
 import { analyzePython, type ClassAnalysis, type SourceAnalysis } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
-import type { LayerDoc, ReportDoc } from '../src/report/report-doc';
+import type { LayerDoc, ReportDoc } from '../src/report';
 import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from './protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 

@@ -24,7 +24,7 @@ import {
   type CancellationToken,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { supportedExtensions } from '../src/formats/registry';
+import { supportedExtensions } from '../src/formats';
 import { analyzerSettingsChanged, codeLensesFor, documentChanged, documentClosed, hoverFor, type AnalyzerContext } from './analyzers/registry';
 import { bindingsProblem } from './bindings';
 import { BudgetRules } from './budgets';

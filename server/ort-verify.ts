@@ -7,12 +7,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { FileSource, FolderHost } from '../src/io/file-source';
-import { appendGraphOutputs, type ExtraOutput } from '../src/onnx/append-outputs';
-import { loadOnnx, readTensorValues } from '../src/onnx/load';
-import { DataType, type OnnxGraph } from '../src/onnx/model';
-import { inferModel } from '../src/profile/infer-graph';
-import { printable } from '../src/report/rows';
+import { FileSource, FolderHost } from '../src/io';
+import { appendGraphOutputs, DataType, type ExtraOutput, loadOnnx, type OnnxGraph, readTensorValues } from '../src/onnx';
+import { inferModel } from '../src/profile';
+import { printable } from '../src/report';
 import '../src/ops/index';
 import type { Bindings, VerifyShapesResult } from './protocol';
 

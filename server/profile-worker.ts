@@ -4,13 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { BUDGET_METRICS, checkBudget } from '../src/budget';
-import { describeFailure, profileFile, profileFileCompared } from '../src/formats/profile-file';
-import type { Report } from '../src/profile/report';
-import { toCsv } from '../src/report/csv';
-import { toReportDoc } from '../src/report/json';
-import { toMarkdown } from '../src/report/markdown';
-import { printable } from '../src/report/rows';
-import { formatBytes, formatCount, formatQuantity } from '../src/report/units';
+import { describeFailure, profileFile, profileFileCompared } from '../src/formats';
+import type { Report } from '../src/profile';
+import { formatBytes, formatCount, formatQuantity, printable, toCsv, toMarkdown, toReportDoc } from '../src/report';
 import { verifyShapes } from './ort-verify';
 import type { Bindings, BudgetMetric } from './protocol';
 import type { Figure, Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';

@@ -3,7 +3,7 @@
  * custom requests and notifications on top of LSP, and the settings the server reads.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { ReportDoc } from '../src/report/report-doc';
+import type { ReportDoc } from '../src/report';
 
 /** What-if input: values for symbolic dims and replacement input shapes. */
 export interface Bindings {

@@ -1,5 +1,5 @@
 /** Messages between the language server and its profile workers (server/profile-worker.ts). Types only. */
-import type { ReportDoc } from '../src/report/report-doc';
+import type { ReportDoc } from '../src/report';
 import type { Bindings, BudgetMetric, VerifyShapesResult } from './protocol';
 
 /** One budgeted figure of a profile, with what a budget message needs, whatever the limit. */
