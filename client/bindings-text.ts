@@ -3,7 +3,7 @@
  * `input=1x3x320x320` replaces an input's shape (a bare `1x3x320x320` names a one-input model's
  * only input). No vscode import, so it is unit-tested on its own.
  */
-import type { Bindings } from '../server/protocol';
+import type { Bindings } from '../common/protocol';
 import type { ReportDoc } from '../src/report/report-doc';
 import { parseShape } from '../src/report/shape-text';
 

@@ -1,5 +1,5 @@
 /** What-if: re-profile with other values for the model's symbols or other input shapes. */
-import type { Bindings, ProfileResult } from '../server/protocol';
+import type { Bindings, ProfileResult } from '../common/protocol';
 import type { ReportDoc } from '../src/report/report-doc';
 import { fill, h } from './dom';
 import { parseDim, parseShapeText, shapeText } from './format';

@@ -1,4 +1,4 @@
-import type { Bindings } from './protocol';
+import type { Bindings } from '../common/protocol';
 
 /** The bindings a model is profiled with: `floplens.dims` first, then what Set Input Shape… gave it. */
 export function effectiveBindings(settingsDims: Record<string, number>, own: Bindings | undefined): Bindings {

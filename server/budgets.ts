@@ -1,7 +1,7 @@
 import { minimatch } from 'minimatch';
 import { BUDGET_METRICS, parseBudget } from '../src/budget';
 import { formatBytes, formatCount } from '../src/report';
-import type { BudgetMetric, BudgetState, BudgetViolationDoc, Settings } from './protocol';
+import type { BudgetMetric, BudgetState, BudgetViolationDoc, Settings } from '../common/protocol';
 import type { Figure } from './worker-protocol';
 
 /** The budget in force for one model. */

@@ -13,7 +13,7 @@ import type { Argument, PyExpr, PyModule, SourceRange, Stmt } from '../src/pytor
 import { analyzePython, type ClassAnalysis, type SourceAnalysis } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import type { LayerDoc, ReportDoc } from '../src/report';
-import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from './protocol';
+import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from '../common/protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 
 /** Bundled: dist/python/ (scripts/build.mjs copies it there); from source: server/python/. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DiagnosticSeverity, type CancellationToken, type Diagnostic } from 'vscode-languageserver';
 import { budgetFindings, budgetState, type Budget } from './budgets';
 import { bindingsKey, effectiveBindings } from './bindings';
-import type { Bindings, ModelSummary, ProfileResult, Settings } from './protocol';
+import type { Bindings, ModelSummary, ProfileResult, Settings } from '../common/protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 import { isInside, pathToUri } from './workspace';
 import type { ProfileOutcome } from './worker-protocol';

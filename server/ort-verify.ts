@@ -12,7 +12,7 @@ import { appendGraphOutputs, DataType, type ExtraOutput, loadOnnx, type OnnxGrap
 import { inferModel } from '../src/profile';
 import { printable } from '../src/report';
 import '../src/ops/index';
-import type { Bindings, VerifyShapesResult } from './protocol';
+import type { Bindings, VerifyShapesResult } from '../common/protocol';
 
 /** Inputs larger than this (elements, all inputs together) are not made up for a check. */
 const MAX_FEED_ELEMENTS = 1 << 27;

@@ -8,7 +8,7 @@ import { describeFailure, profileFile, profileFileCompared } from '../src/format
 import type { Report } from '../src/profile';
 import { formatBytes, formatCount, formatQuantity, printable, toCsv, toMarkdown, toReportDoc } from '../src/report';
 import { verifyShapes } from './ort-verify';
-import type { Bindings, BudgetMetric } from './protocol';
+import type { Bindings, BudgetMetric } from '../common/protocol';
 import type { Figure, Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const port = parentPort;

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type Settings } from './protocol';
+import { DEFAULT_SETTINGS, type Settings } from '../common/protocol';
 
 const SEVERITIES: readonly Settings['budgetSeverity'][] = ['error', 'warning', 'information', 'hint'];
 

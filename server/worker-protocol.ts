@@ -1,6 +1,6 @@
 /** Messages between the language server and its profile workers (server/profile-worker.ts). Types only. */
 import type { ReportDoc } from '../src/report';
-import type { Bindings, BudgetMetric, VerifyShapesResult } from './protocol';
+import type { Bindings, BudgetMetric, VerifyShapesResult } from '../common/protocol';
 
 /** One budgeted figure of a profile, with what a budget message needs, whatever the limit. */
 export interface Figure {

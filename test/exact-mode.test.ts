@@ -31,7 +31,7 @@ import { exactReportMarkdown, exactSummary } from '../client/exact-report';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { planBuild, profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
-import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../server/protocol';
+import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
 import { profileFile } from '../src/formats/profile-file';
 import { analyzePython } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';

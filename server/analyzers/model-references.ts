@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatBytes, formatCount, formatDocQuantity, formatExact, type LayerDoc, mdEscape, type Poly, type Quantity, type ShapeDoc } from '../../src/report';
-import type { BudgetMetric, ProfileResult } from '../protocol';
+import type { BudgetMetric, ProfileResult } from '../../common/protocol';
 import { isInside, uriToPath, type Folder } from '../workspace';
 import type { Analyzer, AnalyzerContext } from './registry';
 

@@ -15,7 +15,7 @@ import { editRegion, type Edit } from '../../src/pytorch/parse';
 import { analyzePython, ParseCache, type ClassAnalysis, type LayerAnalysis, type Severity, type SourceAnalysis } from '../../src/pytorch';
 import { formatBytes, formatCount, mdEscape } from '../../src/report';
 import { budgetFindings, budgetState, type Budget } from '../budgets';
-import { DEFAULT_SETTINGS, type BudgetMetric, type Settings } from '../protocol';
+import { DEFAULT_SETTINGS, type BudgetMetric, type Settings } from '../../common/protocol';
 import { uriToPath } from '../workspace';
 import type { Figure } from '../worker-protocol';
 import { buildGraph, type InfoCache, type SourceGraph } from './pytorch-slices';
