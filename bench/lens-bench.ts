@@ -17,7 +17,7 @@ import { CancellationToken, type CodeLens } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { PytorchSource, pytorchSource } from '../server/analyzers/pytorch-source';
 import { codeLensesFor, documentChanged, type AnalyzerContext } from '../server/analyzers/registry';
-import { DEFAULT_SETTINGS } from '../server/protocol';
+import { DEFAULT_SETTINGS } from '../common/protocol';
 import { generatedPythonFile } from '../test/helpers/python-source';
 
 const LINES = 2000;

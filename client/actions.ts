@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { type Bindings, type ExportFormat, ExportReportRequest, ProfileRequest, type ProfileResult } from '../server/protocol';
+import { type Bindings, type ExportFormat, ExportReportRequest, ProfileRequest, type ProfileResult } from '../common/protocol';
 import { summaryLine } from './summary';
 
 export const fileName = (uri: vscode.Uri) => path.basename(uri.fsPath);

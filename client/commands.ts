@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   type ExportFormat, ListModelsRequest, type ModelSummary, SetBindingsRequest, VerifyShapesRequest, type VerifyShapesResult,
-} from '../server/protocol';
+} from '../common/protocol';
 import { bindingsTextProblem, formatBindingsText, modelNames, parseBindingsText } from '../src/bindings';
 import { formatCount } from '../src/report/units';
 import { copySummary, errorText, exportReport, fileName, profile } from './actions';

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyParams, type ProfileExactlyResult } from '../server/protocol';
+import { ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyParams, type ProfileExactlyResult } from '../common/protocol';
 import { errorText } from './actions';
 import { exactReportMarkdown, exactSummary } from './exact-report';
 

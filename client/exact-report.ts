@@ -1,5 +1,5 @@
 /** Exact mode's texts, without VS Code: the comparison table and the one-line summary. */
-import type { ExactLayer, ProfileExactlyResult } from '../server/protocol';
+import type { ExactLayer, ProfileExactlyResult } from '../common/protocol';
 import { mdEscape } from '../src/report/markdown';
 import { formatCount, formatExact } from '../src/report/units';
 

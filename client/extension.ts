@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { ModelChangedNotification } from '../server/protocol';
+import { ModelChangedNotification } from '../common/protocol';
 import { registerCommands } from './commands';
 import { registerExactMode } from './exact-mode';
 import { EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, ProfileViews } from './panel';

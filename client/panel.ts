@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { FromPanel, PanelState, ToPanel } from '../media/protocol';
 import { panelHtml } from '../media/panel.html';
-import type { Bindings, ExportFormat, ProfileResult } from '../server/protocol';
+import type { Bindings, ExportFormat, ProfileResult } from '../common/protocol';
 import { copySummary, exportReport, fileName, profile } from './actions';
 
 export const EDITOR_VIEW_TYPE = 'floplens.modelProfile';

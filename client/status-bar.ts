@@ -1,7 +1,7 @@
 /** The active model's totals and budget state in the status bar; a click opens its profile. */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { ProfileResult } from '../server/protocol';
+import type { ProfileResult } from '../common/protocol';
 import { fileName, profile } from './actions';
 import { statusText, statusTooltipLines } from './summary';
 

@@ -2,7 +2,7 @@
  * One-line texts for a profile result: the clipboard summary, the status bar and its tooltip.
  * No vscode import, so it is unit-tested on its own.
  */
-import type { BudgetMetric, BudgetState, ProfileResult } from '../server/protocol';
+import type { BudgetMetric, BudgetState, ProfileResult } from '../common/protocol';
 import { METRICS, violationBrief } from '../src/budget';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity } from '../src/report/units';

@@ -2,7 +2,7 @@
  * Text for the panel: shapes, quantities and the what-if comparison. Pure functions (no DOM), so
  * test/webview.test.ts checks them in Node too.
  */
-import type { Bindings } from '../server/protocol';
+import type { Bindings } from '../common/protocol';
 import type { Poly, Quantity, ReportDoc, ShapeDoc } from '../src/report/report-doc';
 import { formatCount, formatDocQuantity, formatExact } from '../src/report/units';
 

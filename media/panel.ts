@@ -3,7 +3,7 @@
  * extension (media/protocol.ts), renders them, and keeps the view (sort, filter, depth, collapsed
  * modules, what-if bindings) in the webview state so a reload comes back the same.
  */
-import type { Bindings, ProfileResult } from '../server/protocol';
+import type { Bindings, ProfileResult } from '../common/protocol';
 import type { ReportDoc } from '../src/report/report-doc';
 import { fill, h } from './dom';
 import { comparisonText } from './format';

@@ -1,5 +1,5 @@
 /** Messages between the profile panel (webview) and the extension that hosts it. */
-import type { Bindings, ExportFormat, ProfileResult } from '../server/protocol';
+import type { Bindings, ExportFormat, ProfileResult } from '../common/protocol';
 
 export type ToPanel =
   /** A fresh profile for the panel's model. */

@@ -1,5 +1,5 @@
 /** The top of the panel: what was profiled, what went wrong or over budget, and the totals. */
-import type { BudgetMetric, BudgetState, ProfileResult } from '../server/protocol';
+import type { BudgetMetric, BudgetState, ProfileResult } from '../common/protocol';
 import { METRICS, violationBrief } from '../src/budget';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../src/report/units';

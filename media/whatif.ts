@@ -1,5 +1,5 @@
 /** What-if: re-profile with other values for the model's symbols or other input shapes. */
-import type { ProfileResult } from '../server/protocol';
+import type { ProfileResult } from '../common/protocol';
 import { addDim, addInputShape, BindingsError, checkAgainst, modelNames, parseDimValue, parseShape, type Bindings, type ModelNames } from '../src/bindings';
 import type { ReportDoc } from '../src/report/report-doc';
 import { fill, h } from './dom';

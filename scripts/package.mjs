@@ -41,7 +41,7 @@ const required = [
 ];
 const problems = [
   ...required.filter((f) => !files.includes(f)).map((f) => `missing ${f}`),
-  ...files.filter((f) => /\.(ts|map|onnx)$/.test(f) || /^extension\/(src|server|client|media|test|bench|scripts|examples)\//.test(f)).map((f) => `should not ship ${f}`),
+  ...files.filter((f) => /\.(ts|map|onnx)$/.test(f) || /^extension\/(src|common|server|client|media|test|bench|scripts|examples|out)\//.test(f)).map((f) => `should not ship ${f}`),
 ];
 if (problems.length > 0) {
   console.error(`${vsix}:\n  ${problems.join('\n  ')}`);

@@ -1,6 +1,6 @@
 import { BindingsError, checkValues, type Bindings } from '../src/bindings';
-import type { ProfileOptions } from '../src/formats/types';
-import type { ReportDoc } from '../src/report/report-doc';
+import type { ProfileOptions } from '../src/formats';
+import type { ReportDoc } from '../src/report';
 
 /** What a model is profiled with: what Set Input Shape… gave it, over `floplens.dims` for the symbols it has. */
 export function modelOptions(settingsDims: Record<string, number>, own: Bindings | undefined): ProfileOptions {

@@ -5,7 +5,7 @@ import {
   type BudgetFigures, type BudgetInput, type BudgetLimits, type BudgetMetric, type BudgetState, type Figure, type Severity,
 } from '../src/budget';
 import { LSP_SEVERITY } from './diagnostics';
-import type { Settings } from './protocol';
+import type { Settings } from '../common/protocol';
 
 /** The budget in force for one model or class. */
 export interface Budget {

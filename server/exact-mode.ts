@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import type { Argument, PyExpr, PyModule, SourceRange, Stmt } from '../src/pytorch/ast';
 import { analyzePython, type ClassAnalysis, type SourceAnalysis } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
-import type { LayerDoc, ReportDoc } from '../src/report/report-doc';
-import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from './protocol';
+import type { LayerDoc, ReportDoc } from '../src/report';
+import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from '../common/protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 
 /** Bundled: dist/python/ (scripts/build.mjs copies it there); from source: server/python/. */

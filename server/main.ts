@@ -1,7 +1,7 @@
 /**
  * The FlopLens language server: tracks the workspace's model files, profiles them in worker
  * threads, and answers with diagnostics (budgets, broken files), code lenses and hovers (via the
- * analyzer registry) and the custom requests of server/protocol.ts.
+ * analyzer registry) and the custom requests of common/protocol.ts.
  * Transport from the command line: --stdio or --node-ipc.
  */
 import * as fs from 'node:fs';
@@ -24,7 +24,7 @@ import {
   type CancellationToken,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { supportedExtensions } from '../src/formats/registry';
+import { supportedExtensions } from '../src/formats';
 import { analyzerSettingsChanged, codeLensesFor, documentChanged, documentClosed, hoverFor, type AnalyzerContext } from './analyzers/registry';
 import { bindingsProblem } from './bindings';
 import { BudgetRules } from './budgets';
@@ -42,7 +42,7 @@ import {
   VerifyShapesRequest,
   WorkspaceTrustNotification,
   type Settings,
-} from './protocol';
+} from '../common/protocol';
 import { readSettings } from './settings';
 import { Cancelled, WorkerPool } from './worker-pool';
 import { uriToPath, Workspace, type Folder } from './workspace';

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type CancellationToken, type Diagnostic } from 'vscode-languageserver';
-import type { ProfileOptions } from '../src/formats/types';
+import type { ProfileOptions } from '../src/formats';
 import { diagnosticsOf, stateOf, type Budget } from './budgets';
 import { modelOptions, optionsKey, usedBindings } from './bindings';
-import type { Bindings, ModelSummary, ProfileResult, Settings } from './protocol';
+import type { Bindings, ModelSummary, ProfileResult, Settings } from '../common/protocol';
 import { Cancelled, type WorkerPool } from './worker-pool';
 import { isInside, pathToUri } from './workspace';
 import type { ProfileOutcome } from './worker-protocol';

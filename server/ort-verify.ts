@@ -7,34 +7,31 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { inferOptions } from '../src/formats/onnx-format';
-import type { ProfileOptions } from '../src/formats/types';
-import { FileSource, FolderHost } from '../src/io/file-source';
-import { appendGraphOutputs, type ExtraOutput } from '../src/onnx/append-outputs';
-import { loadOnnx, readTensorValues } from '../src/onnx/load';
-import type { OnnxGraph } from '../src/onnx/model';
-import { inferModel } from '../src/profile/infer-graph';
-import { printable } from '../src/report/rows';
+import { inferOptions, type ProfileOptions } from '../src/formats';
+import { FileSource, FolderHost } from '../src/io';
+import { appendGraphOutputs, DataType, type ExtraOutput, loadOnnx, type OnnxGraph, readTensorValues } from '../src/onnx';
+import { inferModel } from '../src/profile';
+import { printable } from '../src/report';
 import '../src/ops/index';
-import type { VerifyShapesResult } from './protocol';
+import type { VerifyShapesResult } from '../common/protocol';
 
 /** Inputs larger than this (elements, all inputs together) are not made up for a check. */
 const MAX_FEED_ELEMENTS = 1 << 27;
 
 /** ONNX element type → onnxruntime tensor type and a zero-filled array of n elements. */
 const FEEDS: Record<number, [Ort.Tensor.Type, (n: number) => Ort.Tensor.DataType]> = {
-  1: ['float32', (n) => new Float32Array(n)],
-  2: ['uint8', (n) => new Uint8Array(n)],
-  3: ['int8', (n) => new Int8Array(n)],
-  4: ['uint16', (n) => new Uint16Array(n)],
-  5: ['int16', (n) => new Int16Array(n)],
-  6: ['int32', (n) => new Int32Array(n)],
-  7: ['int64', (n) => new BigInt64Array(n)],
-  9: ['bool', (n) => new Uint8Array(n)],
-  10: ['float16', (n) => new Uint16Array(n)],
-  11: ['float64', (n) => new Float64Array(n)],
-  12: ['uint32', (n) => new Uint32Array(n)],
-  13: ['uint64', (n) => new BigUint64Array(n)],
+  [DataType.FLOAT]: ['float32', (n) => new Float32Array(n)],
+  [DataType.UINT8]: ['uint8', (n) => new Uint8Array(n)],
+  [DataType.INT8]: ['int8', (n) => new Int8Array(n)],
+  [DataType.UINT16]: ['uint16', (n) => new Uint16Array(n)],
+  [DataType.INT16]: ['int16', (n) => new Int16Array(n)],
+  [DataType.INT32]: ['int32', (n) => new Int32Array(n)],
+  [DataType.INT64]: ['int64', (n) => new BigInt64Array(n)],
+  [DataType.BOOL]: ['bool', (n) => new Uint8Array(n)],
+  [DataType.FLOAT16]: ['float16', (n) => new Uint16Array(n)],
+  [DataType.DOUBLE]: ['float64', (n) => new Float64Array(n)],
+  [DataType.UINT32]: ['uint32', (n) => new Uint32Array(n)],
+  [DataType.UINT64]: ['uint64', (n) => new BigUint64Array(n)],
 };
 
 interface Plan {
@@ -126,7 +123,7 @@ function planRun(file: string, bindings: ProfileOptions): Plan {
       for (const o of n.outputs) {
         if (!o.name) continue;
         ours.set(o.name, o.shape ? o.shape.map((d) => d.constant ?? d.toString()) : null);
-        if (!graphOutputs.has(o.name) && o.dtype !== 0) extra.push({ name: o.name, elemType: o.dtype });
+        if (!graphOutputs.has(o.name) && o.dtype !== DataType.UNDEFINED) extra.push({ name: o.name, elemType: o.dtype });
       }
     }
     return { feeds, extra, ours };

@@ -4,12 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { reportFigures } from '../src/budget';
-import { describeFailure, profileFile, profileFileCompared } from '../src/formats/profile-file';
-import type { ProfileOptions } from '../src/formats/types';
-import type { Report } from '../src/profile/report';
-import { toCsv } from '../src/report/csv';
-import { toReportDoc } from '../src/report/json';
-import { toMarkdown } from '../src/report/markdown';
+import { describeFailure, profileFile, profileFileCompared, type ProfileOptions } from '../src/formats';
+import type { Report } from '../src/profile';
+import { toCsv, toMarkdown, toReportDoc } from '../src/report';
 import { verifyShapes } from './ort-verify';
 import type { Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
 

@@ -1,6 +1,6 @@
 import { bindingsMessage, isDimValue } from '../src/bindings';
 import { SEVERITIES } from '../src/budget';
-import { DEFAULT_SETTINGS, type Settings } from './protocol';
+import { DEFAULT_SETTINGS, type Settings } from '../common/protocol';
 
 /**
  * `floplens.*` as the client sent it, checked: anything unusable falls back to its default and is

@@ -1,8 +1,8 @@
 /** Messages between the language server and its profile workers (server/profile-worker.ts). Types only. */
 import type { BudgetFigures } from '../src/budget';
-import type { ProfileOptions } from '../src/formats/types';
-import type { ReportDoc } from '../src/report/report-doc';
-import type { VerifyShapesResult } from './protocol';
+import type { ProfileOptions } from '../src/formats';
+import type { ReportDoc } from '../src/report';
+import type { VerifyShapesResult } from '../common/protocol';
 
 /** pytorch-source.ts's name for a budget figure, until the merge points it at src/budget. */
 export type { Figure } from '../src/budget';

@@ -145,6 +145,7 @@ test('names from the file cannot drive the terminal', async () => {
   }));
   const r = floplens('profile', file);
   assert.equal(r.code, 0, r.stderr);
+  // eslint-disable-next-line no-control-regex -- an ESC character is exactly what must not reach the terminal
   assert.doesNotMatch(r.stdout, /\u001b/);
   assert.match(r.stdout, /\\x1b\[31m<img src=x onerror=alert\(1\)>\\x1b\[0m/);
   fs.rmSync(dir, { recursive: true });

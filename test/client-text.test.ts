@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { budgetLines, statusText, statusTooltipLines, summaryLine } from '../client/summary';
-import type { ProfileResult } from '../server/protocol';
+import type { ProfileResult } from '../common/protocol';
 import { toReportDoc } from '../src/report/json';
 import { profileFixture } from './helpers/fixtures';
 

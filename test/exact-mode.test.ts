@@ -31,7 +31,7 @@ import { exactReportMarkdown, exactSummary } from '../client/exact-report';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { planBuild, profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
-import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../server/protocol';
+import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
 import { profileFile } from '../src/formats/profile-file';
 import { analyzePython } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
@@ -68,6 +68,7 @@ before(() => {
     throw new Error(
       `exact-mode tests need Debian's PyTorch for ${PYTHON} (import torch failed: ${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n').pop()}). ` +
         'Install it with: apt-get install python3-torch python3-onnx (.ci/run does this on CI)',
+      { cause: e },
     );
   }
 });

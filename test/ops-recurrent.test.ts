@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { type AttrValue, type ModelSpec } from './helpers/onnx-builder';
+import { DT, type AttrValue, type ModelSpec } from './helpers/onnx-builder';
 import { ortDims } from './helpers/ort';
 import { allRows, dims, num, profileSpec, row } from './helpers/profile';
 import { profileModel } from '../src/formats/registry';
@@ -138,7 +138,7 @@ test('hidden_size may be omitted (taken from R); sequence_lens is noted', () => 
   const spec = layer({ kind: 'GRU', x: [5, 3, 10], input: 10, hidden: 20 });
   delete spec.graph.nodes[0].attrs!.hidden_size;
   spec.graph.nodes[0].inputs = ['X', 'W', 'R', '', 'lens'];
-  spec.graph.inputs.push({ name: 'lens', elemType: 6, shape: [3] });
+  spec.graph.inputs.push({ name: 'lens', elemType: DT.INT32, shape: [3] });
   const r = row(profileSpec(spec), 'GRU');
   assert.deepEqual(dims(r.outputShapes[0].shape), [5, 1, 3, 20]);
   assert.equal(num(r.macs), 5 * 3 * 3 * 20 * 30);

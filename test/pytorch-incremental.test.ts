@@ -16,7 +16,7 @@ import { PytorchSource } from '../server/analyzers/pytorch-source';
 import { buildGraph } from '../server/analyzers/pytorch-slices';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
-import { DEFAULT_SETTINGS } from '../server/protocol';
+import { DEFAULT_SETTINGS } from '../common/protocol';
 import { generatedPythonFile } from './helpers/python-source';
 
 const ctx: AnalyzerContext = {

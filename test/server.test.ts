@@ -26,7 +26,7 @@ import {
   VerifyShapesRequest,
   type ModelSummary,
   type Settings,
-} from '../server/protocol';
+} from '../common/protocol';
 import { FIXTURES } from './helpers/fixtures';
 import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { writeModelFile, type NodeSpec } from './helpers/onnx-builder';

@@ -17,7 +17,7 @@ import { panelHtml } from '../media/panel.html';
 import { buildTree, opTypeTotals, topLayers, visibleRows, type ViewOptions } from '../media/layer-tree';
 import { comparisonText, shapeText } from '../media/format';
 import type { FromPanel, PanelState, ToPanel } from '../media/protocol';
-import type { BudgetState, ProfileResult } from '../server/protocol';
+import type { BudgetState, ProfileResult } from '../common/protocol';
 import { bindingsTextProblem, modelNames, parseShape } from '../src/bindings';
 import { checkBudget, parseBudget, reportFigures, violationDocs } from '../src/budget';
 import type { ProfileOptions } from '../src/formats/types';

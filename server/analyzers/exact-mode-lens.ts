@@ -6,7 +6,7 @@
 import type { CodeLens } from 'vscode-languageserver';
 import type { PyExpr } from '../../src/pytorch/ast';
 import { ParseCache, parsePython } from '../../src/pytorch/parse';
-import type { ProfileExactlyParams } from '../protocol';
+import type { ProfileExactlyParams } from '../../common/protocol';
 import type { Analyzer } from './registry';
 
 export const PROFILE_EXACTLY_COMMAND = 'floplens.profileExactly';

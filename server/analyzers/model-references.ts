@@ -8,10 +8,8 @@ import * as path from 'node:path';
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { METRICS, violationBrief } from '../../src/budget';
-import { mdEscape } from '../../src/report/markdown';
-import type { LayerDoc, Poly, Quantity, ShapeDoc } from '../../src/report/report-doc';
-import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../../src/report/units';
-import type { BudgetMetric, ProfileResult } from '../protocol';
+import { formatBytes, formatCount, formatDocQuantity, formatExact, type LayerDoc, mdEscape, type Poly, type Quantity, type ShapeDoc } from '../../src/report';
+import type { BudgetMetric, ProfileResult } from '../../common/protocol';
 import { isInside, uriToPath, type Folder } from '../workspace';
 import type { Analyzer, AnalyzerContext } from './registry';
 

@@ -13,10 +13,9 @@ import { DiagnosticSeverity, type CodeLens, type Diagnostic, type Hover, type Po
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { editRegion, type Edit } from '../../src/pytorch/parse';
 import { analyzePython, ParseCache, type ClassAnalysis, type LayerAnalysis, type Severity, type SourceAnalysis } from '../../src/pytorch';
-import { mdEscape } from '../../src/report/markdown';
-import { formatBytes, formatCount } from '../../src/report/units';
+import { formatBytes, formatCount, mdEscape } from '../../src/report';
 import { budgetFindings, budgetState, type Budget } from '../budgets';
-import { DEFAULT_SETTINGS, type BudgetMetric, type Settings } from '../protocol';
+import { DEFAULT_SETTINGS, type BudgetMetric, type Settings } from '../../common/protocol';
 import { uriToPath } from '../workspace';
 import type { Figure } from '../worker-protocol';
 import { buildGraph, type InfoCache, type SourceGraph } from './pytorch-slices';

@@ -5,7 +5,7 @@
  */
 import type { ClassAnalysis, LayerAnalysis } from '../../src/pytorch';
 import { groupDigits, shapeText } from '../../src/pytorch/format';
-import { mdEscape } from '../../src/report/markdown';
+import { mdEscape } from '../../src/report';
 
 const UNITS: [number, string][] = [
   [1e15, 'P'],

@@ -5,7 +5,7 @@
 import type { CancellationToken, CodeLens, Diagnostic, Hover, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Budget } from '../budgets';
-import type { ProfileResult, Settings } from '../protocol';
+import type { ProfileResult, Settings } from '../../common/protocol';
 import { Cancelled } from '../worker-pool';
 import type { Folder } from '../workspace';
 import { exactModeLens } from './exact-mode-lens';

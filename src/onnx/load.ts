@@ -235,25 +235,44 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
   }
 }
 
-const TYPED_FIELDS = new Set([4, 5, 7, 10, 11]);
+/**
+ * TensorProto field numbers (onnx.proto). Wire-format ids, not DataType codes, though they
+ * overlap: int64_data is field 7 and INT64 is type 7; double_data is field 10 and FLOAT16 is type 10.
+ */
+const TensorField = {
+  DIMS: 1,
+  DATA_TYPE: 2,
+  FLOAT_DATA: 4,
+  INT32_DATA: 5,
+  INT64_DATA: 7,
+  NAME: 8,
+  RAW_DATA: 9,
+  DOUBLE_DATA: 10,
+  UINT64_DATA: 11,
+  EXTERNAL_DATA: 13,
+  DATA_LOCATION: 14,
+} as const;
+
+/** The `*_data` fields that hold elements as numbers (raw_data holds bytes). */
+const TYPED_FIELDS = new Set<number>([TensorField.FLOAT_DATA, TensorField.INT32_DATA, TensorField.INT64_DATA, TensorField.DOUBLE_DATA, TensorField.UINT64_DATA]);
 
 function readTensor(r: ProtoReader): TensorRef {
-  const t: TensorRef = { name: '', dataType: 0, dims: [], data: { where: 'none' } };
+  const t: TensorRef = { name: '', dataType: DataType.UNDEFINED, dims: [], data: { where: 'none' } };
   const spans: { field: number; offset: number; length: number }[] = [];
   const values: number[] = [];
   const external = new Map<string, string>();
   let isExternal = false;
   while (!r.done) {
     const [field, wire] = r.tag();
-    if (field === 1) r.int64s(wire, t.dims);
-    else if (field === 2 && wire === WireType.Varint) t.dataType = r.varint();
-    else if (field === 8 && wire === WireType.Bytes) t.name = r.string();
-    else if (field === 9 && wire === WireType.Bytes) t.data = { where: 'raw', ...r.span() };
-    else if (field === 13 && wire === WireType.Bytes) readEntry(r.message(), external);
-    else if (field === 14 && wire === WireType.Varint) isExternal = r.varint() === 1;
+    if (field === TensorField.DIMS) r.int64s(wire, t.dims);
+    else if (field === TensorField.DATA_TYPE && wire === WireType.Varint) t.dataType = r.varint();
+    else if (field === TensorField.NAME && wire === WireType.Bytes) t.name = r.string();
+    else if (field === TensorField.RAW_DATA && wire === WireType.Bytes) t.data = { where: 'raw', ...r.span() };
+    else if (field === TensorField.EXTERNAL_DATA && wire === WireType.Bytes) readEntry(r.message(), external);
+    else if (field === TensorField.DATA_LOCATION && wire === WireType.Varint) isExternal = r.varint() === 1; // DataLocation.EXTERNAL
     else if (TYPED_FIELDS.has(field)) {
       if (wire === WireType.Bytes) spans.push({ field, ...r.span() });
-      else values.push(field === 4 ? r.float32() : field === 10 ? r.float64() : r.int64());
+      else values.push(readTypedElement(r, field));
     } else r.skip(wire);
   }
   if (t.dims.some((d) => d < 0 || !Number.isSafeInteger(d))) throw new FormatError(`tensor "${t.name}" has invalid dims [${t.dims}]`);
@@ -274,8 +293,13 @@ function readTensor(r: ProtoReader): TensorRef {
 function decodePacked(r: ProtoReader, s: { field: number; offset: number; length: number }): number[] {
   const sub = new ProtoReader(r.source, s.offset, s.offset + s.length);
   const out: number[] = [];
-  while (!sub.done) out.push(s.field === 4 ? sub.float32() : s.field === 10 ? sub.float64() : sub.int64());
+  while (!sub.done) out.push(readTypedElement(sub, s.field));
   return out;
+}
+
+/** One element of a typed `*_data` field: float_data holds fixed32 floats, double_data fixed64 doubles, the rest varints. */
+function readTypedElement(r: ProtoReader, field: number): number {
+  return field === TensorField.FLOAT_DATA ? r.float32() : field === TensorField.DOUBLE_DATA ? r.float64() : r.int64();
 }
 
 function readEntry(r: ProtoReader, into: Map<string, string>): void {

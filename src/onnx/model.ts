@@ -73,8 +73,9 @@ export interface TensorRef {
   data: TensorData;
 }
 
-/** ONNX TensorProto.DataType codes and element sizes in bits. */
+/** ONNX TensorProto.DataType codes; UNDEFINED is an element type nobody declared or inferred. */
 export const DataType = {
+  UNDEFINED: 0,
   FLOAT: 1,
   UINT8: 2,
   INT8: 3,
@@ -99,9 +100,29 @@ export const DataType = {
   INT4: 22,
 } as const;
 
+/** Element sizes in bits (strings have none). */
 const BITS: Record<number, number> = {
-  1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64,
-  14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4,
+  [DataType.FLOAT]: 32,
+  [DataType.UINT8]: 8,
+  [DataType.INT8]: 8,
+  [DataType.UINT16]: 16,
+  [DataType.INT16]: 16,
+  [DataType.INT32]: 32,
+  [DataType.INT64]: 64,
+  [DataType.BOOL]: 8,
+  [DataType.FLOAT16]: 16,
+  [DataType.DOUBLE]: 64,
+  [DataType.UINT32]: 32,
+  [DataType.UINT64]: 64,
+  [DataType.COMPLEX64]: 64,
+  [DataType.COMPLEX128]: 128,
+  [DataType.BFLOAT16]: 16,
+  [DataType.FLOAT8E4M3FN]: 8,
+  [DataType.FLOAT8E4M3FNUZ]: 8,
+  [DataType.FLOAT8E5M2]: 8,
+  [DataType.FLOAT8E5M2FNUZ]: 8,
+  [DataType.UINT4]: 4,
+  [DataType.INT4]: 4,
 };
 
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]));
@@ -117,7 +138,8 @@ export function dataTypeName(dt: number): string {
 /** Floating point and low-bit integer tensors are weights; int32/int64/bool tensors are indices and shape data. */
 export function isWeightType(dt: number): boolean {
   return dt === DataType.FLOAT || dt === DataType.FLOAT16 || dt === DataType.BFLOAT16 || dt === DataType.DOUBLE ||
-    dt === DataType.INT8 || dt === DataType.UINT8 || dt === DataType.INT4 || dt === DataType.UINT4 || (dt >= 17 && dt <= 20);
+    dt === DataType.INT8 || dt === DataType.UINT8 || dt === DataType.INT4 || dt === DataType.UINT4 ||
+    dt === DataType.FLOAT8E4M3FN || dt === DataType.FLOAT8E4M3FNUZ || dt === DataType.FLOAT8E5M2 || dt === DataType.FLOAT8E5M2FNUZ;
 }
 
 export function isIntegerType(dt: number): boolean {

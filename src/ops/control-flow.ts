@@ -112,7 +112,7 @@ defineOps(['If'], {
     if (cond !== undefined) {
       const run = ctx.runSubgraph(cond ? thenGraph : elseGraph, []);
       plans.set(ctx, { trips: Expr.ONE, runs: [run], larger: false, problems: [] });
-      return run.outputs.map((o) => o ?? { dtype: 0 });
+      return run.outputs.map((o) => o ?? { dtype: DataType.UNDEFINED });
     }
     const a = ctx.runSubgraph(thenGraph, []);
     const b = ctx.runSubgraph(elseGraph, []);
@@ -125,7 +125,7 @@ defineOps(['If'], {
         ctx.fail(`If output ${i} has rank ${x.shape.length} in the then-branch and ${y.shape.length} in the else-branch, and the condition is unknown`);
       }
       const pick = x?.shape ? x : y;
-      if (!pick) return { dtype: 0 };
+      if (!pick) return { dtype: DataType.UNDEFINED };
       if (x?.shape && y?.shape && !sameShape(x.shape, y.shape)) {
         ctx.note(`output ${i}: branches give ${show(x.shape)} and ${show(y.shape)}; the then-branch's shape is used`);
       }
@@ -190,7 +190,7 @@ defineOps(['Loop'], {
     const { trips, neverRuns } = tripCount(ctx, run.outputs[0]);
     const problems: string[] = [];
     const finals = Array.from({ length: n }, (_, i) => finalState(ctx.input(i + 2), run.outputs[i + 1], ctx.node.inputs[i + 2], neverRuns, problems));
-    const scans = run.outputs.slice(n + 1).map((o): TensorValue => ({ dtype: o?.dtype ?? 0, ...(o?.shape ? { shape: [trips, ...o.shape] } : {}) }));
+    const scans = run.outputs.slice(n + 1).map((o): TensorValue => ({ dtype: o?.dtype ?? DataType.UNDEFINED, ...(o?.shape ? { shape: [trips, ...o.shape] } : {}) }));
     plans.set(ctx, { trips, runs: [run], larger: false, problems });
     return [...finals, ...scans];
   },
@@ -223,7 +223,7 @@ function scan9(ctx: OpContext): TensorValue[] {
     else if (trips.constant !== undefined && len.constant !== undefined && trips.constant !== len.constant) {
       ctx.fail(`scan inputs have different lengths along their scan axes (${trips} and ${len})`);
     }
-    slices.push({ dtype: ctx.input(n + j)?.dtype ?? 0, shape: [...shape.slice(0, axis), ...shape.slice(axis + 1)] });
+    slices.push({ dtype: ctx.input(n + j)?.dtype ?? DataType.UNDEFINED, shape: [...shape.slice(0, axis), ...shape.slice(axis + 1)] });
   }
   const count = trips!;
   if (body.inputs.length !== n + m) ctx.fail(`Scan body has ${body.inputs.length} inputs; expected ${n + m}`);
@@ -235,7 +235,7 @@ function scan9(ctx: OpContext): TensorValue[] {
   const problems: string[] = [];
   const neverRuns = count.constant === 0;
   const finals = Array.from({ length: n }, (_, i) => finalState(ctx.input(i), run.outputs[i], ctx.node.inputs[i], neverRuns, problems));
-  const scans = run.outputs.slice(n).map((o, j): TensorValue => ({ dtype: o?.dtype ?? 0, ...(o?.shape ? { shape: insertAxis(ctx, o.shape, outAxes[j], count) } : {}) }));
+  const scans = run.outputs.slice(n).map((o, j): TensorValue => ({ dtype: o?.dtype ?? DataType.UNDEFINED, ...(o?.shape ? { shape: insertAxis(ctx, o.shape, outAxes[j], count) } : {}) }));
   plans.set(ctx, { trips: count, runs: [run], larger: false, problems });
   return [...finals, ...scans];
 }
@@ -257,7 +257,7 @@ function scan8(ctx: OpContext): TensorValue[] {
   for (let j = 0; j < m; j++) {
     const shape = ctx.shapeOf(1 + n + j);
     if (shape.length < 2) ctx.fail(`Scan-8 inputs need [batch, sequence, ...], got ${show(shape)}`);
-    slices.push({ dtype: ctx.input(1 + n + j)?.dtype ?? 0, shape: shape.slice(2) });
+    slices.push({ dtype: ctx.input(1 + n + j)?.dtype ?? DataType.UNDEFINED, shape: shape.slice(2) });
   }
   const states = Array.from({ length: n }, (_, i) => {
     const v = ctx.input(1 + i);
@@ -271,7 +271,7 @@ function scan8(ctx: OpContext): TensorValue[] {
     const f = finalState(s, run.outputs[i], ctx.node.inputs[1 + i], false, problems);
     return f.shape ? { dtype: f.dtype, shape: [batch, ...f.shape] } : f;
   });
-  const scans = run.outputs.slice(n).map((o): TensorValue => ({ dtype: o?.dtype ?? 0, ...(o?.shape ? { shape: [batch, seq, ...o.shape] } : {}) }));
+  const scans = run.outputs.slice(n).map((o): TensorValue => ({ dtype: o?.dtype ?? DataType.UNDEFINED, ...(o?.shape ? { shape: [batch, seq, ...o.shape] } : {}) }));
   plans.set(ctx, { trips: batch.mul(seq), runs: [run], larger: false, problems });
   return [...finals, ...scans];
 }

@@ -161,7 +161,7 @@ function outputDtype(ctx: OpContext, slots: ConvSlots): number {
   const op = ctx.node.opType;
   if (op === 'ConvInteger') return DataType.INT32;
   if (op === 'QLinearConv') return ctx.input(7)?.dtype || ctx.input(0)?.dtype || 0;
-  return ctx.input(slots.x)?.dtype ?? 0;
+  return ctx.input(slots.x)?.dtype ?? DataType.UNDEFINED;
 }
 
 function batchSuffix(n: Expr): string {
@@ -233,7 +233,7 @@ defineOps(['ConvTranspose'], {
     const cin = w[0].constant;
     const have = x[1].constant;
     if (cin !== undefined && have !== undefined && cin !== have) ctx.fail(`input has ${have} channels but the weight expects ${cin}`);
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape: [x[0], w[1].scale(group), ...transposeSpatial(ctx, x, kernel)] }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape: [x[0], w[1].scale(group), ...transposeSpatial(ctx, x, kernel)] }];
   },
   cost(ctx, outputs): Cost {
     const { x, w, kernel } = convGeometry(ctx, CONV);

@@ -199,7 +199,7 @@ for (const [op, family] of Object.entries(FAMILIES)) {
       if (family.arity !== 'n' && ctx.inputCount < count) ctx.fail(`${op} needs ${count} inputs`);
       const shapes = inputShapes(ctx, count);
       const shape = broadcast(ctx, shapes);
-      const inDtype = ctx.input(0)?.dtype ?? 0;
+      const inDtype = ctx.input(0)?.dtype ?? DataType.UNDEFINED;
       const isInt = isIntegerType(inDtype);
       const out: TensorValue = { dtype: family.bool ? DataType.BOOL : inDtype, shape };
       const idx = shapes.map((_, i) => i);

@@ -64,7 +64,7 @@ function matmulCost(s: MatMulShapes, extraFlops: Expr = Expr.ZERO): Cost {
 }
 
 export function dtypeOf(ctx: OpContext, i: number): number {
-  return ctx.input(i)?.dtype ?? 0;
+  return ctx.input(i)?.dtype ?? DataType.UNDEFINED;
 }
 
 // ---------------------------------------------------------------------------------------------

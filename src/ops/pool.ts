@@ -50,7 +50,7 @@ defineOps(['MaxPool', 'AveragePool', 'LpPool'], {
     const x = poolInput(ctx);
     const kernel = poolKernel(ctx, x.length - 2);
     const shape = [x[0], x[1], ...slidingOutput(ctx, x.slice(2), readWindow(ctx, kernel))];
-    const dtype = ctx.input(0)?.dtype ?? 0;
+    const dtype = ctx.input(0)?.dtype ?? DataType.UNDEFINED;
     const outputs = [{ dtype, shape }];
     // MaxPool's optional second output: flat indices of the maxima.
     if (ctx.node.opType === 'MaxPool' && ctx.node.outputs.length > 1) outputs.push({ dtype: DataType.INT64, shape });
@@ -68,7 +68,7 @@ defineOps(['MaxPool', 'AveragePool', 'LpPool'], {
 defineOps(['GlobalMaxPool', 'GlobalAveragePool', 'GlobalLpPool'], {
   infer(ctx) {
     const x = poolInput(ctx);
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape: [x[0], x[1], ...x.slice(2).map(() => Expr.ONE)] }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape: [x[0], x[1], ...x.slice(2).map(() => Expr.ONE)] }];
   },
   cost(ctx): Cost {
     const x = poolInput(ctx);
@@ -91,7 +91,7 @@ function roiShape(ctx: OpContext, boxCoords: number, pooled: [number, number]): 
 defineOps(['RoiAlign'], {
   infer(ctx) {
     const shape = roiShape(ctx, 4, [ctx.attrInt('output_height', 1), ctx.attrInt('output_width', 1)]);
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape }];
   },
   cost(ctx, outputs): Cost {
     const s = ctx.attrInt('sampling_ratio', 0);
@@ -105,7 +105,7 @@ defineOps(['MaxRoiPool'], {
   infer(ctx) {
     const pooled = ctx.attrInts('pooled_shape');
     if (!pooled || pooled.length !== 2) return ctx.fail('pooled_shape must have 2 values');
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape: roiShape(ctx, 5, [pooled[0], pooled[1]]) }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape: roiShape(ctx, 5, [pooled[0], pooled[1]]) }];
   },
   cost(ctx): Cost {
     return ctx.fail('MaxRoiPool compares every element inside each ROI bin; the bin sizes come from the ROIs (data), so the cost is not static');

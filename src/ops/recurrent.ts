@@ -30,6 +30,7 @@
  * With the defaults and a bias: RNN 3, GRU 6 + 8 + 1 + 1 + 4 = 20, LSTM 8 + 12 + 1 + 3 + 1 + 1 = 26.
  * `sequence_lens` can shorten sequences; the cost is that of the full sequence length (noted).
  */
+import { DataType } from '../onnx/model';
 import { Expr, product } from '../symbolic/expr';
 import { defineOps } from './registry';
 import { formatProduct } from './shape-utils';
@@ -97,7 +98,7 @@ function plan(ctx: OpContext, kind: Kind): RecurrentPlan {
   checkDim(ctx, r[1], hidden.scale(gates), `${kind} R ${show(r)} rows (gates × hidden_size)`);
   checkDim(ctx, w[2], input, `${kind} W ${show(w)} columns vs input size`);
   const d = Expr.of(dirs);
-  const dtype = ctx.input(0)?.dtype ?? 0;
+  const dtype = ctx.input(0)?.dtype ?? DataType.UNDEFINED;
   const y = layout === 0 ? [seq, d, batch, hidden] : [batch, seq, d, hidden];
   const state = layout === 0 ? [d, batch, hidden] : [batch, d, hidden];
   const outputs: TensorValue[] = [{ dtype, shape: y }, { dtype, shape: state }];

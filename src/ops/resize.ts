@@ -20,6 +20,7 @@
  * simplest fraction p/q that rounds to it (0.7f → 7/10), so the size is floor(in·p/q): exact for
  * symbolic dims and the same integer runtimes get from float32 arithmetic.
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import { defineOps } from './registry';
 import { formatProduct, noArithmetic, normalizeAxis, numel, sameAsInput } from './shape-utils';
@@ -164,7 +165,7 @@ const BASE_TAPS: Record<Exclude<Mode, 'nearest'>, number> = { linear: 2, cubic: 
 
 defineOps(['Resize', 'Upsample'], {
   infer(ctx) {
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape: planResize(ctx).shape }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape: planResize(ctx).shape }];
   },
   cost(ctx, outputs): Cost {
     const plan = planResize(ctx);
@@ -212,7 +213,7 @@ defineOps(['Pad'], {
       const c = shape[axis].constant;
       if (c !== undefined && c < 0) ctx.fail(`axis ${axis}: padding gives a negative size (${c})`);
     });
-    return [{ dtype: ctx.input(0)?.dtype ?? 0, shape }];
+    return [{ dtype: ctx.input(0)?.dtype ?? DataType.UNDEFINED, shape }];
   },
   cost: noArithmetic,
 });

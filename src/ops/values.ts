@@ -11,6 +11,7 @@
  * broadcastContents), the per-element cost (perElement) and the sign of a known quantity
  * (signOf, nonNegative).
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import { formatProduct, numel } from './shape-utils';
 import type { Cost, OpContext, TensorValue } from './types';
@@ -122,7 +123,7 @@ export function moveContents(ctx: OpContext, i: number, out: TensorValue, map?: 
 }
 
 export function inputDtype(ctx: OpContext, i = 0): number {
-  return ctx.input(i)?.dtype ?? 0;
+  return ctx.input(i)?.dtype ?? DataType.UNDEFINED;
 }
 
 /** Cost of ops that do one operation per element of `shape`. */

@@ -1,7 +1,7 @@
 import { FormatError } from '../io/errors';
 import { Expr, product, sum } from '../symbolic/expr';
 import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
-import { dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
+import { DataType, dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
 import { lookupOp } from '../ops/registry';
 import type { NodeResult, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
 import { InferenceFailure, MAX_CALL_DEPTH, NodeContext, type EngineServices } from './node-context';
@@ -95,14 +95,14 @@ class Engine implements EngineServices {
     // '' names the only input, for `--input 8x3x224x224` on single-input models.
     const override = this.options.inputShapes.get(vi.name) ?? (this.model.graph.inputs.includes(vi) ? this.options.inputShapes.get('') : undefined);
     const dims = override ?? vi.shape;
-    if (!dims) return { dtype: vi.elemType ?? 0 };
+    if (!dims) return { dtype: vi.elemType ?? DataType.UNDEFINED };
     const shape = dims.map((d, axis) => {
       if (typeof d === 'number') return Expr.of(d);
       const name = d ?? inputSymbol(vi.name, axis);
       const bound = this.options.dims.get(name);
       return bound === undefined ? Expr.sym(name) : Expr.of(bound);
     });
-    return { dtype: vi.elemType ?? 0, shape };
+    return { dtype: vi.elemType ?? DataType.UNDEFINED, shape };
   }
 
   /** A stored tensor as a value; small integer (and tiny float) contents are read for data propagation. */
@@ -205,7 +205,7 @@ class Engine implements EngineServices {
       }
       if (v) scope.values.set(name, v);
       else this.failedProducers.set(name, node.name || node.opType);
-      const shape: ValueShape = { name, dtype: v?.dtype ?? 0, shape: v?.shape, ...(hinted ? { hinted } : {}) };
+      const shape: ValueShape = { name, dtype: v?.dtype ?? DataType.UNDEFINED, shape: v?.shape, ...(hinted ? { hinted } : {}) };
       if (v) this.described.set(v, shape);
       result.outputs.push(shape);
     });
@@ -240,7 +240,7 @@ class Engine implements EngineServices {
       return made;
     }
     const hint = g?.valueInfo.get(name) ?? g?.outputs.find((o) => o.name === name);
-    return { name, dtype: hint?.elemType ?? 0 };
+    return { name, dtype: hint?.elemType ?? DataType.UNDEFINED };
   }
 
   private callFunction(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): SubgraphRun {

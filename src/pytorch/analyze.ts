@@ -6,6 +6,7 @@
  * registry's conventions), per-layer entries with formulas, call counts, unused modules and where
  * shapes stopped being known.
  */
+import { DataType } from '../onnx/model';
 import type { Expr } from '../symbolic/expr';
 import type { ClassDef, PyModule, SourceRange, Stmt } from './ast';
 import { classAttr, Interpreter, LimitExceeded, line, type Instance } from './evaluate';
@@ -310,7 +311,7 @@ class Helpers {
     const fwd = classAttr(cls, 'forward');
     const why = { reason: `no input shape is known for ${cls.name}`, line: line(cls.def.nameRange) };
     const count = fwd?.t === 'func' ? fwd.fn.params.filter((q, i) => i > 0 && !q.default && q.kind === 'normal').length : 1;
-    return Array.from({ length: count }, () => ({ t: 'tensor', ten: { dtype: 1, why } }) as Value);
+    return Array.from({ length: count }, () => ({ t: 'tensor', ten: { dtype: DataType.FLOAT, why } }) as Value);
   }
 
   classLine(cls: ClassInfo): SourceRange {
@@ -424,7 +425,13 @@ class Helpers {
         if (!held.length || !range) continue;
         const seenHeld = new Set<ParamRef>();
         let n = 0;
-        for (const h of held) for (const [, q] of namedParametersOf(h)) if (!seenHeld.has(q) && q.elements !== undefined) (seenHeld.add(q), (n += q.elements));
+        for (const h of held) {
+          for (const [, q] of namedParametersOf(h)) {
+            if (seenHeld.has(q) || q.elements === undefined) continue;
+            seenHeld.add(q);
+            n += q.elements;
+          }
+        }
         const where = path ? `${path}.${name}` : name;
         const kind = v.t === 'dict' ? 'dict' : v.t === 'tuple' ? 'tuple' : 'list';
         diagnostics.push({

@@ -16,6 +16,7 @@
  * child modules, registered in torch's order, and their forward calls them as torch does
  * (post-norm or norm_first), with the residual Adds and the feed-forward activation.
  */
+import { DataType } from '../onnx/model';
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import { FACTORY, sig } from './catalogue-args';
@@ -127,7 +128,7 @@ function mhaForward(f: ForwardCall): Value {
     if (average.t === 'bool' && !average.v) {
       weights = f.tensorValue(t(q.unbatched ? [Expr.of(c.heads), q.l, lk] : [q.n, Expr.of(c.heads), q.l, lk]));
     } else {
-      const axes: TensorValue = { dtype: 7, shape: [Expr.ONE], value: [Expr.ONE] };
+      const axes: TensorValue = { dtype: DataType.INT64, shape: [Expr.ONE], value: [Expr.ONE] };
       const [w] = f.op('ReduceMean', [t([q.n, Expr.of(c.heads), q.l, lk]), axes], { keepdims: 0 });
       weights = f.tensorValue(q.unbatched ? t(w.shape!.slice(1)) : w);
     }

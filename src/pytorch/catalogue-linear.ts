@@ -11,6 +11,7 @@
  * Bilinear is the Einsum `...i,oij,...j->...o` (direct loop: rows·out·in1·in2 MACs), plus the bias.
  * Embedding is a Gather (no arithmetic); EmbeddingBag adds its reduction (1 per gathered element).
  */
+import { DataType } from '../onnx/model';
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import { FACTORY, sig } from './catalogue-args';
@@ -169,7 +170,7 @@ export const LINEAR_LAYERS: LayerEntry[] = [
       const [g] = f.op('Gather', [w, x], { axis: 0 });
       const shape = x.shape!;
       if (shape.length === 2) {
-        const axes: TensorValue = { dtype: 7, shape: [Expr.ONE], value: [Expr.ONE] };
+        const axes: TensorValue = { dtype: DataType.INT64, shape: [Expr.ONE], value: [Expr.ONE] };
         const [y] = f.op(reduce, [g, axes], { keepdims: 0 });
         return f.tensorValue(y);
       }

@@ -13,16 +13,15 @@
  * Forward runs the matching ONNX op (BatchNormalization in inference mode, LayerNormalization,
  * GroupNormalization, InstanceNormalization, LRN, RMSNormalization) for shape and FLOPs.
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import { FACTORY, sig } from './catalogue-args';
 import type { ForwardCall, LayerEntry } from './catalogue-types';
 import { dotProduct, shapeText } from './format';
 
-const FLOAT = 1;
-
 function vec(n: number | Expr): TensorValue {
-  return { dtype: FLOAT, shape: [typeof n === 'number' ? Expr.of(n) : n] };
+  return { dtype: DataType.FLOAT, shape: [typeof n === 'number' ? Expr.of(n) : n] };
 }
 
 interface BatchNormConfig {
@@ -141,7 +140,7 @@ export const NORM_LAYERS: LayerEntry[] = [
       const cfg = f.config as { shape: number[] };
       const x = f.tensor('input');
       trailingShape(f, 'LayerNorm', x, cfg.shape);
-      const scale = f.param('weight') ?? { dtype: FLOAT, shape: cfg.shape.map((d) => Expr.of(d)) };
+      const scale = f.param('weight') ?? { dtype: DataType.FLOAT, shape: cfg.shape.map((d) => Expr.of(d)) };
       const [y] = f.op('LayerNormalization', [x, scale, f.param('bias')], { axis: -cfg.shape.length });
       return f.tensorValue(y);
     },
@@ -159,7 +158,7 @@ export const NORM_LAYERS: LayerEntry[] = [
       const cfg = f.config as { shape: number[] };
       const x = f.tensor('input');
       trailingShape(f, 'RMSNorm', x, cfg.shape);
-      const scale = f.param('weight') ?? { dtype: FLOAT, shape: cfg.shape.map((d) => Expr.of(d)) };
+      const scale = f.param('weight') ?? { dtype: DataType.FLOAT, shape: cfg.shape.map((d) => Expr.of(d)) };
       const [y] = f.op('RMSNormalization', [x, scale], { axis: -cfg.shape.length });
       return f.tensorValue(y);
     },

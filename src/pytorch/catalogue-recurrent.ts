@@ -10,10 +10,12 @@
  * g·h·(in + h)); LSTM with proj_size has no ONNX form, so its cost is the same convention written
  * out, plus the projection h·proj per step.
  */
+import { DataType } from '../onnx/model';
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import { FACTORY, sig } from './catalogue-args';
 import type { LayerEntry } from './catalogue-types';
+import type { AttrValue } from './op-runner';
 import { dotProduct, shapeText } from './format';
 import type { Value } from './values';
 
@@ -122,10 +124,10 @@ function rnnEntry(kind: Kind): LayerEntry {
           formulas.push(`${dotProduct([seq, c.dirs, batch])}·(${g}·${c.hidden}·(${inL} + ${c.proj}) + ${c.hidden}·${c.proj})`);
           continue;
         }
-        const W: TensorValue = { dtype: 1, shape: [d, Expr.of(g * c.hidden), Expr.of(inL)] };
-        const R: TensorValue = { dtype: 1, shape: [d, Expr.of(g * c.hidden), Expr.of(c.hidden)] };
-        const B: TensorValue | undefined = c.bias ? { dtype: 1, shape: [d, Expr.of(2 * g * c.hidden)] } : undefined;
-        const attrs: Record<string, any> = { hidden_size: c.hidden, direction: c.dirs === 2 ? 'bidirectional' : 'forward' };
+        const W: TensorValue = { dtype: DataType.FLOAT, shape: [d, Expr.of(g * c.hidden), Expr.of(inL)] };
+        const R: TensorValue = { dtype: DataType.FLOAT, shape: [d, Expr.of(g * c.hidden), Expr.of(c.hidden)] };
+        const B: TensorValue | undefined = c.bias ? { dtype: DataType.FLOAT, shape: [d, Expr.of(2 * g * c.hidden)] } : undefined;
+        const attrs: Record<string, AttrValue> = { hidden_size: c.hidden, direction: c.dirs === 2 ? 'bidirectional' : 'forward' };
         if (kind === 'RNN') attrs.activations = { strings: new Array<string>(c.dirs).fill(c.relu ? 'Relu' : 'Tanh') };
         f.op(kind, [X, W, R, B], attrs, kind === 'LSTM' ? 3 : 2);
         formulas.push(`${dotProduct([seq, c.dirs, batch, g, c.hidden])}·(${inL} + ${c.hidden})`);
@@ -169,10 +171,10 @@ function cellEntry(kind: Kind): LayerEntry {
       const batch = s.length === 2 ? s[0] : Expr.ONE;
       const g = GATES[kind];
       const X: TensorValue = { dtype: x.dtype, shape: [Expr.ONE, batch, Expr.of(c.input)] };
-      const W: TensorValue = { dtype: 1, shape: [Expr.ONE, Expr.of(g * c.hidden), Expr.of(c.input)] };
-      const R: TensorValue = { dtype: 1, shape: [Expr.ONE, Expr.of(g * c.hidden), Expr.of(c.hidden)] };
-      const B: TensorValue | undefined = c.bias ? { dtype: 1, shape: [Expr.ONE, Expr.of(2 * g * c.hidden)] } : undefined;
-      const attrs: Record<string, any> = { hidden_size: c.hidden };
+      const W: TensorValue = { dtype: DataType.FLOAT, shape: [Expr.ONE, Expr.of(g * c.hidden), Expr.of(c.input)] };
+      const R: TensorValue = { dtype: DataType.FLOAT, shape: [Expr.ONE, Expr.of(g * c.hidden), Expr.of(c.hidden)] };
+      const B: TensorValue | undefined = c.bias ? { dtype: DataType.FLOAT, shape: [Expr.ONE, Expr.of(2 * g * c.hidden)] } : undefined;
+      const attrs: Record<string, AttrValue> = { hidden_size: c.hidden };
       if (kind === 'RNN' && c.relu) attrs.activations = { strings: ['Relu'] };
       f.op(kind, [X, W, R, B], attrs, kind === 'LSTM' ? 3 : 2);
       const h = f.tensorValue({ dtype: x.dtype, shape: s.length === 2 ? [batch, Expr.of(c.hidden)] : [Expr.of(c.hidden)] });

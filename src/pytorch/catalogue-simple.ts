@@ -8,31 +8,33 @@
  * fixed pool when the input divides evenly (as the exporter writes it), and otherwise counts the
  * actual uneven windows (start = ⌊i·in/out⌋, end = ⌈(i+1)·in/out⌉): one FLOP per window element.
  */
+import { DataType } from '../onnx/model';
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import { sig, type LayerArgs } from './catalogue-args';
 import type { ArgDef, BuildContext, ForwardCall, LayerEntry, Literal } from './catalogue-types';
 import { dotProduct, shapeText } from './format';
+import type { AttrValue } from './op-runner';
 import type { Value } from './values';
 
-type Apply = (f: ForwardCall, x: TensorValue, cfg: any) => TensorValue;
+type Apply<C> = (f: ForwardCall, x: TensorValue, cfg: C) => TensorValue;
 
 /** The part of ForwardCall that shape helpers shared with torch.nn.functional need. */
 export type OpSink = Pick<ForwardCall, 'op' | 'fail' | 'addCost'>;
 
-function layer(name: string, signature: ArgDef[], config: (a: LayerArgs, b: BuildContext) => unknown, apply: Apply): LayerEntry {
+function layer<C>(name: string, signature: ArgDef[], config: (a: LayerArgs, b: BuildContext) => C, apply: Apply<C>): LayerEntry {
   return {
     name,
     signature,
     build: (b) => ({ config: config(b.args, b), params: [] }),
-    forward: (f) => f.tensorValue(apply(f, f.tensor('input'), f.config)),
+    forward: (f) => f.tensorValue(apply(f, f.tensor('input'), f.config as C)),
   };
 }
 
 const none = (): unknown => ({});
 
 /** One ONNX op on the input. */
-function op1(opType: string, attrs: (cfg: any) => Record<string, any> = () => ({})): Apply {
+function op1<C>(opType: string, attrs: (cfg: C) => Record<string, AttrValue> = () => ({})): Apply<C> {
   return (f, x, cfg) => f.op(opType, [x], attrs(cfg))[0];
 }
 
@@ -151,13 +153,13 @@ function poolForward(name: string, n: number, max: boolean) {
   return (f: ForwardCall) => {
     const c = f.config as PoolConfig;
     const { x, unbatched } = batched(f, name, f.tensor('input'), n);
-    const attrs: Record<string, any> = { kernel_shape: c.kernel, strides: c.stride, pads: [...c.padding, ...c.padding], ceil_mode: c.ceil ? 1 : 0 };
+    const attrs: Record<string, AttrValue> = { kernel_shape: c.kernel, strides: c.stride, pads: [...c.padding, ...c.padding], ceil_mode: c.ceil ? 1 : 0 };
     if (max) attrs.dilations = c.dilation;
     else attrs.count_include_pad = c.countIncludePad ? 1 : 0;
     const [y] = f.op(max ? 'MaxPool' : 'AveragePool', [x], attrs);
     const out = f.tensorValue(unbatch(y, unbatched));
     if (!c.indices) return out;
-    const indices: Value = f.tensorValue({ dtype: 7, shape: unbatch(y, unbatched).shape });
+    const indices: Value = f.tensorValue({ dtype: DataType.INT64, shape: unbatch(y, unbatched).shape });
     return { t: 'tuple', items: [out, indices] } satisfies Value;
   };
 }
@@ -196,7 +198,7 @@ for (const n of [1, 2, 3]) {
         const { x, unbatched } = batched(f, name, f.tensor('input'), n);
         const y = unbatch(adaptivePool(f, x, c.sizes, max), unbatched);
         const out = f.tensorValue(y);
-        const result: Value = c.indices ? { t: 'tuple', items: [out, f.tensorValue({ dtype: 7, shape: y.shape })] } : out;
+        const result: Value = c.indices ? { t: 'tuple', items: [out, f.tensorValue({ dtype: DataType.INT64, shape: y.shape })] } : out;
         return result;
       },
     });
@@ -264,13 +266,13 @@ export function resize(f: OpSink, x: TensorValue, size: number[] | undefined, sc
   if (size) {
     const sizes = size.length === 1 ? new Array<number>(n).fill(size[0]) : size;
     if (sizes.length !== n) f.fail(`size has ${sizes.length} values for ${n} spatial dims`);
-    const v: TensorValue = { dtype: 7, shape: [Expr.of(n + 2)], value: [shape[0], shape[1], ...sizes.map((s) => Expr.of(s))] };
+    const v: TensorValue = { dtype: DataType.INT64, shape: [Expr.of(n + 2)], value: [shape[0], shape[1], ...sizes.map((s) => Expr.of(s))] };
     return f.op('Resize', [x, undefined, undefined, v], { mode: m })[0];
   }
   if (!scale) return f.fail('interpolation needs a size or a scale_factor');
   const scales = scale.length === 1 ? new Array<number>(n).fill(scale[0]) : scale;
   if (scales.length !== n) f.fail(`scale_factor has ${scales.length} values for ${n} spatial dims`);
-  const s: TensorValue = { dtype: 1, shape: [Expr.of(n + 2)], floats: [1, 1, ...scales] };
+  const s: TensorValue = { dtype: DataType.FLOAT, shape: [Expr.of(n + 2)], floats: [1, 1, ...scales] };
   return f.op('Resize', [x, undefined, s], { mode: m })[0];
 }
 

@@ -62,7 +62,7 @@ export interface LayerBuild {
 }
 
 export interface ForwardCall {
-  readonly config: any;
+  readonly config: unknown;
   readonly module: ModuleObj;
   readonly site: SourceRange;
   /** Forward argument by name (bound to the entry's forward signature). */

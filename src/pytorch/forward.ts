@@ -5,6 +5,7 @@
  * records per-module call counts, first-call input/output shapes and formulas, the parameters
  * forward touched, and where shapes stopped being known (and why).
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
 import type { SourceRange } from './ast';
@@ -64,7 +65,7 @@ export class Run {
 const MAX_MODULE_DEPTH = 64;
 
 function unknownTensor(why: Why): Value {
-  return { t: 'tensor', ten: { dtype: 1, why } };
+  return { t: 'tensor', ten: { dtype: DataType.FLOAT, why } };
 }
 
 /** The first tensor in a module's output (tuples: the first item). */
@@ -391,7 +392,7 @@ class ForwardCallImpl implements ForwardCall {
     private readonly torch: Torch,
     private readonly ip: Interpreter,
     readonly module: ModuleObj,
-    readonly config: any,
+    readonly config: unknown,
     private readonly bound: Map<string, Value>,
     readonly site: SourceRange,
     /** Weights given to a functional call (F.linear's weight) instead of the module's. */
@@ -431,7 +432,7 @@ class ForwardCallImpl implements ForwardCall {
     const p = this.module.params.get(name);
     if (!p) return undefined;
     if (!p.shape) throw new ShapeError(`parameter ${name} has an unknown shape`);
-    return { dtype: 1, shape: p.shape.map((d) => Expr.of(d)) };
+    return { dtype: DataType.FLOAT, shape: p.shape.map((d) => Expr.of(d)) };
   }
 
   op(opType: string, inputs: (TensorValue | undefined)[], attrs?: Record<string, AttrValue>, outputs?: number): TensorValue[] {

@@ -13,6 +13,7 @@
  *   4. `options.defaultInput`;
  *   5. none: parameters are still counted, MACs are not.
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { SourceRange } from './ast';
 import { line, type Interpreter, type Kwargs } from './evaluate';
@@ -34,8 +35,8 @@ export interface Feed {
   note?: string;
 }
 
-function tensor(shape: number[] | Expr[], dtype = 1): Value {
-  return { t: 'tensor', ten: { shape: shape.map((d) => (typeof d === 'number' ? Expr.of(d) : d)), dtype } };
+function tensor(shape: number[] | Expr[]): Value {
+  return { t: 'tensor', ten: { shape: shape.map((d) => (typeof d === 'number' ? Expr.of(d) : d)), dtype: DataType.FLOAT } };
 }
 
 function kw(kwargs: Kwargs, name: string): Value | undefined {

@@ -5,6 +5,7 @@
  * `register_buffer` a buffer), indexing and iteration of containers, the nn.Module API used in
  * model code (`modules()`, `parameters()`, `apply`, `add_module`, `to`/`eval`), deep copies.
  */
+import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { SourceRange } from './ast';
 import { ArgError, type BuildContext, type Literal } from './catalogue-types';
@@ -27,8 +28,8 @@ function moduleValue(mod: ModuleObj): Value {
 }
 
 export function paramValue(p: ParamRef): Value {
-  if (p.shape) return { t: 'tensor', ten: { shape: p.shape.map((d) => exprOf(d)), dtype: 1, param: p } };
-  return { t: 'tensor', ten: { dtype: 1, param: p, why: p.why ?? { reason: 'the parameter shape is unknown' } } };
+  if (p.shape) return { t: 'tensor', ten: { shape: p.shape.map((d) => exprOf(d)), dtype: DataType.FLOAT, param: p } };
+  return { t: 'tensor', ten: { dtype: DataType.FLOAT, param: p, why: p.why ?? { reason: 'the parameter shape is unknown' } } };
 }
 
 function exprOf(n: number): Expr {
@@ -229,7 +230,7 @@ export function getModuleAttr(ip: Interpreter, mod: ModuleObj, name: string, sit
   const p = mod.params.get(name);
   if (p) return read(paramValue(p));
   const b = mod.buffers.get(name);
-  if (b) return read(b.shape ? { t: 'tensor', ten: { shape: b.shape.map(exprOf), dtype: 1 } } : { t: 'tensor', ten: { dtype: 1, why: b.why ?? { reason: 'buffer shape unknown' } } });
+  if (b) return read(b.shape ? { t: 'tensor', ten: { shape: b.shape.map(exprOf), dtype: DataType.FLOAT } } : { t: 'tensor', ten: { dtype: DataType.FLOAT, why: b.why ?? { reason: 'buffer shape unknown' } } });
   const child = mod.children.get(name);
   if (child) return read(moduleValue(child));
   if (name === 'training') return { t: 'bool', v: false };

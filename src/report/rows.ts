@@ -1,5 +1,5 @@
 import type { Expr } from '../symbolic/expr';
-import { dataTypeName } from '../onnx/model';
+import { DataType, dataTypeName } from '../onnx/model';
 import type { ValueShape } from '../ops/types';
 import type { LayerRow, Report } from '../profile/report';
 
@@ -39,7 +39,7 @@ export function formatShapes(vs: ValueShape[]): string {
 }
 
 export function formatDtype(dt: number): string {
-  return dt === 0 ? '?' : dataTypeName(dt);
+  return dt === DataType.UNDEFINED ? '?' : dataTypeName(dt);
 }
 
 /**

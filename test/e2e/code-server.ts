@@ -56,6 +56,7 @@ async function step<T>(name: string, hint: string, fn: () => Promise<T>): Promis
   } catch (e) {
     throw new Error(
       `ensureCodeServer: step "${name}" failed.\n  cache: ${CACHE}\n  hint: ${hint}\n  cause: ${(e as Error).message}`,
+      { cause: e },
     );
   }
 }
@@ -251,7 +252,7 @@ export async function startCodeServer(opts: {
     }
   } catch (e) {
     await stop();
-    throw new Error(`${(e as Error).message}\n  output:\n${output.trimEnd()}`);
+    throw new Error(`${(e as Error).message}\n  output:\n${output.trimEnd()}`, { cause: e });
   }
   return { url: `${base}/?folder=${encodeURIComponent(path.resolve(opts.workspace))}`, stop, userDataDir };
 }

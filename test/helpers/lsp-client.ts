@@ -33,7 +33,7 @@ import {
   type ProtocolConnection,
   type Range,
 } from 'vscode-languageserver-protocol/node';
-import type { Settings } from '../../server/protocol';
+import type { Settings } from '../../common/protocol';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'server.js');

@@ -3,9 +3,11 @@
  * fields are packed exactly where onnx.proto says [packed = true] (tensor data), so the bytes look
  * like what protobuf-C++ (PyTorch, onnx.save) writes.
  */
+import { DataType } from '../../src/onnx/model';
 import { ProtoWriter } from './protobuf-writer';
 
-export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
+/** ONNX element types, by a short name for specs. */
+export const DT = DataType;
 
 export interface TensorSpec {
   name: string;
@@ -105,16 +107,19 @@ const RAW_LAYOUT: Record<number, [size: number, put: RawPut]> = {
   [DT.BOOL]: [1, (d, o, v) => d.setUint8(o, v)],
 };
 
+/** TensorProto field numbers (onnx.proto): wire-format ids, not element types (int64_data is 7, and so is INT64). */
+const TensorField = { DIMS: 1, DATA_TYPE: 2, FLOAT_DATA: 4, INT32_DATA: 5, INT64_DATA: 7, NAME: 8, RAW_DATA: 9, DOUBLE_DATA: 10, EXTERNAL_DATA: 13, DATA_LOCATION: 14 } as const;
+
 function tensorProto(spec: TensorSpec): ProtoWriter {
   const w = new ProtoWriter();
   const dataType = spec.dataType ?? DT.FLOAT;
-  for (const d of spec.dims) w.int(1, d);
-  w.int(2, dataType);
+  for (const d of spec.dims) w.int(TensorField.DIMS, d);
+  w.int(TensorField.DATA_TYPE, dataType);
   if (spec.values) checkCount(spec, spec.values);
   if (spec.values && !spec.rawValues) typedValues(w, spec.name, dataType, spec.values);
-  w.string(8, spec.name);
-  if (spec.values && spec.rawValues) w.bytes(9, rawValues(spec.name, dataType, spec.values));
-  if (spec.rawBytes !== undefined) w.zeros(9, spec.rawBytes);
+  w.string(TensorField.NAME, spec.name);
+  if (spec.values && spec.rawValues) w.bytes(TensorField.RAW_DATA, rawValues(spec.name, dataType, spec.values));
+  if (spec.rawBytes !== undefined) w.zeros(TensorField.RAW_DATA, spec.rawBytes);
   if (spec.external) {
     const { location, offset, length } = spec.external;
     const entries: [string, string | number | undefined][] = [['location', location], ['offset', offset], ['length', length]];
@@ -123,9 +128,9 @@ function tensorProto(spec: TensorSpec): ProtoWriter {
       const entry = new ProtoWriter();
       entry.string(1, key);
       entry.string(2, String(value));
-      w.message(13, entry);
+      w.message(TensorField.EXTERNAL_DATA, entry);
     }
-    w.int(14, 1); // DataLocation.EXTERNAL
+    w.int(TensorField.DATA_LOCATION, 1); // DataLocation.EXTERNAL
   }
   return w;
 }
@@ -138,16 +143,16 @@ function checkCount(spec: TensorSpec, values: number[]): void {
 function typedValues(w: ProtoWriter, name: string, dataType: number, values: number[]): void {
   switch (dataType) {
     case DT.FLOAT:
-      return w.packedFloats(4, values);
+      return w.packedFloats(TensorField.FLOAT_DATA, values);
     case DT.DOUBLE:
-      return w.packedDoubles(10, values);
+      return w.packedDoubles(TensorField.DOUBLE_DATA, values);
     case DT.INT64:
-      return w.packedVarints(7, values);
+      return w.packedVarints(TensorField.INT64_DATA, values);
     case DT.INT32:
     case DT.INT8:
     case DT.UINT8:
     case DT.BOOL:
-      return w.packedVarints(5, values);
+      return w.packedVarints(TensorField.INT32_DATA, values);
     default:
       throw new Error(`tensor ${name}: values of data type ${dataType} are not supported; use rawBytes`);
   }

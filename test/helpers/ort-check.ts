@@ -32,7 +32,7 @@ export async function crossCheckShapes(file: string, inputs: Record<string, numb
   for (const n of run.nodes) {
     for (const o of n.outputs) {
       ours.set(o.name, o.shape?.map((d) => d.constant ?? d.toString()));
-      if (!graphOutputs.has(o.name) && o.dtype !== 0) extra.push({ name: o.name, elemType: o.dtype });
+      if (!graphOutputs.has(o.name) && o.dtype !== DT.UNDEFINED) extra.push({ name: o.name, elemType: o.dtype });
     }
   }
   const patched = path.join(path.dirname(file), `checked-${path.basename(file)}`);
