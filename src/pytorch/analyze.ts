@@ -7,8 +7,9 @@
  * shapes stopped being known.
  */
 import type { Expr } from '../symbolic/expr';
-import type { ClassDef, PyModule, SourceRange, Stmt } from './ast';
-import { classAttr, Interpreter, LimitExceeded, line, type Instance } from './evaluate';
+import { line, type ClassDef, type PyModule, type SourceRange, type Stmt } from './ast';
+import { classAttr } from './classes';
+import { Interpreter, LimitExceeded, type Instance } from './evaluate';
 import { groupDigits, shapeText } from './format';
 import { firstTensor, runForward, Torch, type Run } from './forward';
 import { directiveFor, parseDirective, tensorFor, type Feed } from './input-source';

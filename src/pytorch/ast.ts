@@ -17,6 +17,11 @@ export interface SourceRange {
   end: Position;
 }
 
+/** The 1-based line a range starts on, as messages quote it. */
+export function line(r: SourceRange): number {
+  return r.start.line + 1;
+}
+
 interface Node {
   range: SourceRange;
 }

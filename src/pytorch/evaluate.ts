@@ -9,7 +9,8 @@
  * code ends quickly: every statement and call costs a step (a budget per phase), loops stop after
  * MAX_LOOP iterations, calls nest at most MAX_DEPTH deep, lists are capped.
  */
-import type { Argument, ClassDef, FunctionDef, Lambda, Param, PyExpr, PyModule, SourceRange, Stmt } from './ast';
+import { line, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type SourceRange, type Stmt } from './ast';
+import { bindClassAttr, classAttr, nnBaseOf } from './classes';
 import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
@@ -79,10 +80,6 @@ export interface TorchSemantics {
 type Flow = undefined | { k: 'break' } | { k: 'continue' } | { k: 'return'; v: Value } | { k: 'raise'; why: Why };
 const BREAK: Flow = { k: 'break' };
 const CONTINUE: Flow = { k: 'continue' };
-
-export function line(r: SourceRange): number {
-  return r.start.line + 1;
-}
 
 export class Interpreter {
   readonly globals = new Scope(undefined);
@@ -990,56 +987,6 @@ export class Interpreter {
   newObject(cls: ClassInfo): Value {
     return { t: 'object', obj: new PyObject(cls) };
   }
-}
-
-/** Which nn container (or Module) a class derives from, through the file's classes. */
-export function nnBaseOf(bases: readonly Value[]): ClassInfo['nnBase'] {
-  for (const b of bases) {
-    if (b.t === 'class' && b.cls.nnBase) return b.cls.nnBase;
-    if (b.t === 'ext') {
-      const p = canonicalNn(b.path);
-      if (p === 'torch.nn.Module') return 'Module';
-      if (p === 'torch.nn.Sequential') return 'Sequential';
-      if (p === 'torch.nn.ModuleList') return 'ModuleList';
-      if (p === 'torch.nn.ModuleDict') return 'ModuleDict';
-      if (/(^|\.)(LightningModule)$/.test(b.path)) return 'Module';
-    }
-  }
-  return undefined;
-}
-
-/** `torch.nn.modules.conv.Conv2d` → `torch.nn.Conv2d`. */
-export function canonicalNn(path: string): string {
-  const m = /^torch\.nn\.modules(?:\.[a-z_]+)?\.([A-Za-z0-9_]+)$/.exec(path);
-  if (m) return `torch.nn.${m[1]}`;
-  return path;
-}
-
-/** A class attribute read through an instance: methods bound, properties called, static/class methods as such. */
-export function bindClassAttr(ip: Interpreter, c: Value, self: Value, site: SourceRange): Value {
-  if (c.t !== 'func') return c;
-  if (c.kind === 'property') return ip.callFunction(c, [self], [], site);
-  if (c.kind === 'static') return c;
-  if (c.kind === 'class') {
-    const cls = self.t === 'module' ? self.mod.cls : self.t === 'object' ? self.obj.cls : undefined;
-    return cls ? { t: 'method', fn: c, self: { t: 'class', cls } } : c;
-  }
-  return { t: 'method', fn: c, self };
-}
-
-/** A class attribute through the file's bases (depth-first, left to right). */
-export function classAttr(cls: ClassInfo, name: string, seen = new Set<ClassInfo>()): Value | undefined {
-  if (seen.has(cls)) return undefined;
-  seen.add(cls);
-  const v = cls.ns.get(name);
-  if (v !== undefined) return v;
-  for (const b of cls.bases) {
-    if (b.t === 'class') {
-      const hit = classAttr(b.cls, name, seen);
-      if (hit !== undefined) return hit;
-    }
-  }
-  return undefined;
 }
 
 function superAttr(cls: ClassInfo, name: string): Value | undefined {

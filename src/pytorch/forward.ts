@@ -7,11 +7,12 @@
  */
 import { Expr } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { callStdlib } from './builtins';
 import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
-import { canonicalNn, classAttr, LimitExceeded, line, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
+import { canonicalNn, classAttr } from './classes';
+import { LimitExceeded, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
 import { constructNn, containerKind, makeLayer, namedModules, paramValue } from './modules';

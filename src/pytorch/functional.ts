@@ -10,12 +10,12 @@
  */
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { asInt, bindArgs, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ArgDef } from './catalogue-types';
 import { flattenShape } from './catalogue-linear';
 import { padShape, resize, type OpSink } from './catalogue-simple';
-import { line, type Interpreter, type Kwargs } from './evaluate';
+import type { Interpreter, Kwargs } from './evaluate';
 import { shapeText } from './format';
 import { OpFailure, type AttrValue } from './op-runner';
 import { numLike, sliceIndices, typeName } from './operators';

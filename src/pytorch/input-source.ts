@@ -14,8 +14,8 @@
  *   5. none: parameters are still counted, MACs are not.
  */
 import { Expr } from '../symbolic/expr';
-import type { SourceRange } from './ast';
-import { line, type Interpreter, type Kwargs } from './evaluate';
+import { line, type SourceRange } from './ast';
+import type { Interpreter, Kwargs } from './evaluate';
 import { parsePython } from './parse';
 import { shapeText } from './format';
 import type { ModuleObj, Value } from './values';

@@ -6,11 +6,12 @@
  * model code (`modules()`, `parameters()`, `apply`, `add_module`, `to`/`eval`), deep copies.
  */
 import { Expr } from '../symbolic/expr';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { ArgError, type BuildContext, type Literal } from './catalogue-types';
 import { bindArgs, LayerArgs, literal } from './catalogue-args';
 import { layerEntry } from './catalogue';
-import { bindClassAttr, canonicalNn, classAttr, line, type Interpreter, type Kwargs } from './evaluate';
+import { bindClassAttr, canonicalNn, classAttr } from './classes';
+import type { Interpreter, Kwargs } from './evaluate';
 import { indexOf, sliceIndices, sliceItems } from './operators';
 import { ModuleObj, NONE, ParamRef, unknown, unknownFrom, type ClassInfo, type ModuleKind, type Value, type Why } from './values';
 
