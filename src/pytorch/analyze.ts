@@ -7,7 +7,7 @@
  * shapes stopped being known.
  */
 import type { Expr } from '../symbolic/expr';
-import { line, type ClassDef, type PyModule, type SourceRange, type Stmt } from './ast';
+import { line, walk, type ClassDef, type PyModule, type SourceRange } from './ast';
 import { classAttr } from './classes';
 import { Interpreter, LimitExceeded, type Instance } from './evaluate';
 import { groupDigits, shapeText } from './format';
@@ -243,13 +243,11 @@ class Helpers {
     private readonly lines: string[],
     private readonly deadline: number,
   ) {
-    const walk = (stmts: readonly Stmt[]): void => {
-      for (const s of stmts) {
-        if (s.kind === 'class' || s.kind === 'def') this.defs.push({ name: s.name, range: s.range });
-        if (s.kind === 'if') walk(s.body);
-      }
-    };
-    walk(module.body);
+    // Module-level definitions, also under `if` (`if __name__ == '__main__':`).
+    walk(module.body, (s) => {
+      if (s.kind === 'class' || s.kind === 'def') this.defs.push({ name: s.name, range: s.range });
+      return s.kind === 'if';
+    });
   }
 
   source(r: SourceRange, max = 80): string {

@@ -9,7 +9,7 @@
  * code ends quickly: every statement and call costs a step (a budget per phase), loops stop after
  * MAX_LOOP iterations, calls nest at most MAX_DEPTH deep, lists are capped.
  */
-import { line, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type SourceRange, type Stmt } from './ast';
+import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
 import { bindClassAttr, classAttr, nnBaseOf } from './classes';
 import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
@@ -314,66 +314,44 @@ export class Interpreter {
     const assigned = new Set<string>();
     const selfAttrs = new Set<string>();
     const selfAssigned = new Set<string>();
-    const walkExpr = (e: PyExpr | undefined): void => {
-      if (!e) return;
-      if (e.kind === 'attr' && e.object.kind === 'name' && e.object.id === 'self') selfAttrs.add(e.name);
-      forEachChild(e, walkExpr);
-    };
     const target = (t: PyExpr): void => {
       if (t.kind === 'name') assigned.add(t.id);
       else if (t.kind === 'tuple' || t.kind === 'list') t.elts.forEach(target);
       else if (t.kind === 'starred') target(t.value);
       else if (t.kind === 'attr' && t.object.kind === 'name' && t.object.id === 'self') selfAssigned.add(t.name);
-      else walkExpr(t);
+      else walk(t, visit);
     };
-    const walk = (ss: readonly Stmt[]): void => {
-      for (const s of ss) {
-        switch (s.kind) {
-          case 'assign':
-            s.targets.forEach(target);
-            walkExpr(s.value);
-            break;
-          case 'annassign':
-          case 'augassign':
-            target(s.target);
-            walkExpr(s.value);
-            break;
-          case 'expr':
-            walkExpr(s.value);
-            // `x.append(...)` mutates x.
-            if (s.value.kind === 'call' && s.value.func.kind === 'attr') target(s.value.func.object);
-            break;
-          case 'return':
-            walkExpr(s.value);
-            break;
-          case 'if':
-          case 'while':
-            walkExpr(s.test);
-            walk(s.body);
-            walk(s.orelse);
-            break;
-          case 'for':
-            target(s.target);
-            walkExpr(s.iter);
-            walk(s.body);
-            walk(s.orelse);
-            break;
-          case 'with':
-            s.items.forEach((i) => walkExpr(i.expr));
-            walk(s.body);
-            break;
-          case 'try':
-            walk(s.body);
-            s.handlers.forEach(walk);
-            walk(s.orelse);
-            walk(s.finalbody);
-            break;
-          default:
-            break;
-        }
+    const visit = (n: PyNode): boolean => {
+      switch (n.kind) {
+        case 'attr':
+          if (n.object.kind === 'name' && n.object.id === 'self') selfAttrs.add(n.name);
+          return true;
+        case 'assign':
+          n.targets.forEach(target);
+          walk(n.value, visit);
+          return false;
+        case 'annassign':
+        case 'augassign':
+          target(n.target);
+          if (n.value) walk(n.value, visit);
+          return false;
+        case 'for':
+          target(n.target);
+          walk([n.iter, ...n.body, ...n.orelse], visit);
+          return false;
+        case 'expr':
+          // `x.append(...)` mutates x.
+          if (n.value.kind === 'call' && n.value.func.kind === 'attr') target(n.value.func.object);
+          return true;
+        case 'def':
+        case 'class':
+          // Their bodies run when called, not here.
+          return false;
+        default:
+          return true;
       }
     };
-    walk(stmts);
+    walk(stmts, visit);
     if (why) {
       for (const n of assigned) if (scope.vars.has(n)) scope.vars.set(n, unknownFrom(why));
       const self = scope.lookup('self');
@@ -1060,78 +1038,13 @@ function describeExt(path: string): string {
 
 /** Whether an expression reads `self.training`. */
 function mentionsTraining(e: PyExpr): boolean {
-  if (e.kind === 'attr' && e.name === 'training' && e.object.kind === 'name' && e.object.id === 'self') return true;
   let hit = false;
-  forEachChild(e, (c) => {
-    if (!hit && mentionsTraining(c)) hit = true;
+  walk(e, (n) => {
+    if (hit) return false;
+    hit = n.kind === 'attr' && n.name === 'training' && n.object.kind === 'name' && n.object.id === 'self';
+    return !hit;
   });
   return hit;
-}
-
-/** Calls `f` on each direct sub-expression of `e`. */
-export function forEachChild(e: PyExpr, f: (c: PyExpr) => void): void {
-  switch (e.kind) {
-    case 'attr':
-      f(e.object);
-      break;
-    case 'call':
-      f(e.func);
-      for (const a of e.args) f(a.value);
-      break;
-    case 'binop':
-    case 'compare':
-    case 'boolop':
-      f(e.left);
-      f(e.right);
-      break;
-    case 'unary':
-      f(e.operand);
-      break;
-    case 'cond':
-      f(e.test);
-      f(e.body);
-      f(e.orelse);
-      break;
-    case 'starred':
-      f(e.value);
-      break;
-    case 'tuple':
-    case 'list':
-    case 'set':
-      e.elts.forEach(f);
-      break;
-    case 'dict':
-      for (const it of e.items) {
-        if (it.kind === 'pair') f(it.key);
-        f(it.value);
-      }
-      break;
-    case 'slice':
-      if (e.lower) f(e.lower);
-      if (e.upper) f(e.upper);
-      if (e.step) f(e.step);
-      break;
-    case 'subscript':
-      f(e.object);
-      f(e.index);
-      break;
-    case 'comp':
-      f(e.elt);
-      if (e.value) f(e.value);
-      for (const g of e.generators) {
-        f(g.iter);
-        g.ifs.forEach(f);
-      }
-      break;
-    case 'lambda':
-      f(e.body);
-      break;
-    case 'fstr':
-      for (const p of e.parts) if (typeof p !== 'string') f(p.expr);
-      break;
-    default:
-      break;
-  }
 }
 
 /** Short source-like text of an expression, for messages. */
