@@ -3,8 +3,7 @@
  * classes and layers. Every name, formula and message from the file is escaped (mdEscape): a
  * module or class name can be anything.
  */
-import type { ClassAnalysis, LayerAnalysis } from '../../src/pytorch';
-import { groupDigits, shapeText } from '../../src/pytorch/format';
+import { groupDigits, shapeText, type ClassAnalysis, type LayerAnalysis } from '../../src/pytorch';
 import { mdEscape } from '../../src/report/markdown';
 
 const UNITS: [number, string][] = [

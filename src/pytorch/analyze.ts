@@ -56,9 +56,13 @@ interface FirstUse {
 }
 
 export function analyzePython(text: string, options: AnalyzeOptions = {}): SourceAnalysis {
+  return analyzeModule(parsePython(text), text, options);
+}
+
+/** The analysis of `text`, parsed by the caller (a document keeps its parse). */
+export function analyzeModule(module: PyModule, text: string, options: AnalyzeOptions = {}): SourceAnalysis {
   const started = performance.now();
   const deadline = Date.now() + (options.timeBudgetMs ?? DEFAULT_BUDGET_MS);
-  const module = parsePython(text, options.parseCache);
   const lines = text.split('\n');
   const torch = new Torch();
   const ip = new Interpreter(module, torch);

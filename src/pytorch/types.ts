@@ -184,8 +184,6 @@ export interface SourceAnalysis {
 }
 
 export interface AnalyzeOptions {
-  /** One per open document: the next analysis re-parses only around the edit. */
-  parseCache?: import('./parse').ParseCache;
   /** Input shape for classes the file does not feed (a setting), e.g. [1, 3, 224, 224]. */
   defaultInput?: number[];
   /** Wall-clock budget for the whole file (default 400 ms): hostile code stops with a reason. */
