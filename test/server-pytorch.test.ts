@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodeLensRefreshRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CancellationToken, CodeLensRefreshRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { PytorchSource } from '../server/analyzers/pytorch-source';
+import { exactModeLens } from '../server/analyzers/exact-mode-lens';
+import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
+import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
 import { DEFAULT_SETTINGS } from '../server/protocol';
@@ -234,6 +236,37 @@ describe('the analyzer in process', () => {
       assert.deepEqual(titles(got), titles(expected), `edit ${i}: ${JSON.stringify(e)}`);
     }
     analyzer.dispose();
+  });
+
+  test("exact mode's lens: the top-level module classes of the analysis the source lenses use", async () => {
+    const text = [
+      'import torch.nn as nn',
+      'import pytorch_lightning as pl',
+      'class Net(nn.Module):',
+      '    def forward(self, x):',
+      '        return x',
+      'class Lit(pl.LightningModule):',
+      '    pass',
+      'def make():',
+      '    class Local(nn.Module):',
+      '        pass',
+      '    return Local()',
+      'net = make()',
+      '',
+    ].join('\n');
+    const doc = TextDocument.create('file:///ws/lens.py', 'python', 1, text);
+    const available = { ...ctx, exactModeAvailable: () => true };
+    await pytorchSource.codeLenses(doc, available);
+    const analysis = openPythonDocuments.analysis(doc, available);
+    assert.deepEqual(analysis?.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
+    const lenses = await exactModeLens.codeLenses(doc, available, CancellationToken.None);
+    assert.equal(openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
+    assert.deepEqual(
+      lenses.map((l) => [l.range.start.line, (l.command?.arguments?.[0] as { className: string }).className]),
+      [[2, 'Net'], [5, 'Lit']],
+    );
+    pytorchSource.closed(doc.uri, available);
+    exactModeLens.closed!(doc.uri, available);
   });
 
   test('DiagnosticsHub: each owner replaces its own diagnostics of a URI, the client gets them all', () => {

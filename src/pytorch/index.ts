@@ -6,5 +6,6 @@
 export { analyzePython } from './analyze';
 export { PythonDocument, type DocumentAnalysisOptions } from './document';
 export { cataloguedLayers } from './catalogue';
+export { buildableClasses, ExactError, planBuild, planExact, type BuildPlan, type ExactPlan } from './exact/plan';
 export { groupDigits, shapeText } from './format';
 export type * from './types';
