@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parser } from '@lezer/python';
 import type { Tree } from '@lezer/common';
-import { analyzePython, PythonDocument } from '../src/pytorch';
+import { analyzePython, PythonDocument, type ClassAnalysis, type SourceAnalysis } from '../src/pytorch';
 import { buildGraph } from '../src/pytorch/incremental/slices';
 import { ParseCache } from '../src/pytorch/parse';
 import { generatedPythonFile, randomEdit, random } from './helpers/python-source';
@@ -46,6 +46,48 @@ test('PythonDocument: the same text is analyzed once; a whole-file analysis when
   const other = doc.analysis({ defaultInput: [1, 3, 32, 32] });
   assert.notEqual(other, settled);
   assert.deepEqual(other.classes, analyzePython(doc.getText(), { defaultInput: [1, 3, 32, 32] }).classes);
+});
+
+test('PythonDocument: a class an edit does not reach keeps its results, the lines its texts quote moved with its ranges', () => {
+  const text = [
+    'import torch.nn as nn',
+    '',
+    'class Head(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.fc = nn.Linear(8, 2)',
+    '',
+    '    def forward(self, x):',
+    '        return self.fc(x)',
+    '',
+    '# floplens: input=(1, 4)',
+    'class Net(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.a = nn.Linear(4, 8)',
+    '        self.b = nn.Linear(5, 2)',
+    '',
+    '    def forward(self, x):',
+    '        return self.b(self.a(x))',
+    '',
+  ].join('\n');
+  const doc = new PythonDocument(text);
+  const net = (a: SourceAnalysis): ClassAnalysis => a.classes.find((c) => c.name === 'Net')!;
+  const before = net(doc.analysis());
+  assert.equal(before.input?.description, '# floplens: input=(1, 4) on line 11');
+  assert.deepEqual(before.totals.costUnknown, ['line 19: Linear: Linear expects 5 input features but the input (1, 8) has 8']);
+  // Two lines more in Head: Net is not analyzed again, it moves.
+  const edited = text.replace('        self.fc = nn.Linear(8, 2)', '        # the head\n        # of the model\n        self.fc = nn.Linear(8, 2)');
+  doc.update(edited);
+  const after = net(doc.analysis());
+  assert.equal(after.input?.description, '# floplens: input=(1, 4) on line 13');
+  assert.deepEqual(after.totals.costUnknown, ['line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8']);
+  assert.equal(after.layers.find((l) => l.path === 'b')?.outputUnknown, 'after line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8');
+  assert.deepEqual(
+    after.diagnostics.map((d) => [d.range.start.line, d.message]),
+    [[20, 'shape unknown after line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8']],
+  );
+  assert.deepEqual(after, net(analyzePython(edited)));
 });
 
 test('PythonDocument: one AST per text', () => {

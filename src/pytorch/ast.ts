@@ -4,6 +4,7 @@
  * a 0-based range. Anything the analysis does not model is an `unsupported` node carrying the
  * reason, so a half-typed file still yields every statement that parsed.
  */
+import type { Message } from './message';
 
 export interface Position {
   /** 0-based line. */
@@ -155,7 +156,7 @@ export interface Lambda extends Node {
 }
 export interface Unsupported extends Node {
   kind: 'unsupported';
-  reason: string;
+  reason: Message;
 }
 
 export type PyExpr =
@@ -244,7 +245,7 @@ export type Stmt =
   | (Node & { kind: 'assert'; test?: PyExpr })
   | (Node & { kind: 'del'; targets: PyExpr[] })
   | (Node & { kind: 'global'; names: string[] })
-  | (Node & { kind: 'unsupported'; reason: string })
+  | (Node & { kind: 'unsupported'; reason: Message })
   | FunctionDef
   | ClassDef
   | ImportStmt
@@ -252,7 +253,7 @@ export type Stmt =
 
 export interface SyntaxProblem {
   range: SourceRange;
-  message: string;
+  message: Message;
 }
 
 export interface PyModule {

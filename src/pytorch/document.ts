@@ -13,8 +13,10 @@ import { analyzeModule } from './analyze';
 import type { PyModule } from './ast';
 import { mergeEdit, type Analyzed } from './incremental/merge';
 import { buildGraph, type InfoCache, type SourceGraph } from './incremental/slices';
+import type { Message } from './message';
 import { ParseCache, parsePython } from './parse';
-import type { AnalyzeOptions, SourceAnalysis } from './types';
+import { renderAnalysis, renderClass } from './render';
+import type { AnalyzeOptions, ClassAnalysis, SourceAnalysis } from './types';
 
 /**
  * Wall-clock budget of a whole-file analysis. The engine's default (400 ms) is cut for hostile
@@ -36,6 +38,7 @@ interface Current extends Analyzed {
   whole: boolean;
   /** The default input it was made with. */
   inputKey: string;
+  rendered: SourceAnalysis;
 }
 
 export class PythonDocument {
@@ -49,6 +52,8 @@ export class PythonDocument {
   private parsed?: { text: string; module: PyModule };
   private graphed?: { text: string; graph: SourceGraph };
   private current?: Current;
+  /** Classes as returned, by the class as kept: a class an edit did not move is not rendered again. */
+  private readonly rendered = new WeakMap<ClassAnalysis<Message>, ClassAnalysis>();
 
   constructor(text = '') {
     this.text = text;
@@ -78,14 +83,21 @@ export class PythonDocument {
     const defaultInput = options.defaultInput ?? [];
     const inputKey = defaultInput.join(',');
     const cur = this.current;
-    if (cur && cur.text === text && cur.inputKey === inputKey && (cur.whole || !options.whole)) return cur.result;
+    if (cur && cur.text === text && cur.inputKey === inputKey && (cur.whole || !options.whole)) return cur.rendered;
     const graph = this.graph();
     const input: AnalyzeOptions = defaultInput.length ? { defaultInput: [...defaultInput] } : {};
     const prev = cur && cur.inputKey === inputKey && cur.text !== text ? cur : undefined;
     const merged = !options.whole && prev ? mergeEdit(prev, text, graph, (slice) => analyzeModule(parsePython(slice, this.sliceTrees), slice, input)) : undefined;
     const result = merged ?? analyzeModule(this.module(), text, { ...input, timeBudgetMs: WHOLE_FILE_BUDGET_MS });
-    this.current = { text, graph, result, whole: !merged, inputKey };
-    return result;
+    const rendered = renderAnalysis(result, (c) => this.render(c));
+    this.current = { text, graph, result, whole: !merged, inputKey, rendered };
+    return rendered;
+  }
+
+  private render(c: ClassAnalysis<Message>): ClassAnalysis {
+    let r = this.rendered.get(c);
+    if (!r) this.rendered.set(c, (r = renderClass(c)));
+    return r;
   }
 
   private graph(): SourceGraph {

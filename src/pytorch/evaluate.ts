@@ -11,6 +11,7 @@
  */
 import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
 import { bindClassAttr, classAttr, nnBaseOf } from './classes';
+import { at, msg, text, type Message } from './message';
 import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
@@ -44,7 +45,7 @@ export class LimitExceeded extends Error {}
 
 export interface Note {
   range: SourceRange;
-  message: string;
+  message: Message;
   severity: 'information' | 'warning';
   /** An evaluator bug met on this code (reported, never thrown at the caller). */
   internal?: boolean;
@@ -92,7 +93,7 @@ export class Interpreter {
   /** > 0 while running a method of an nn.Module class (so calls there are not "the file feeding the model"). */
   inModuleCode = 0;
   /** Why code was not followed to its end (loops cut short, recursion, budgets), in order. */
-  readonly gaveUp: string[] = [];
+  readonly gaveUp: Message[] = [];
   /** Every instance of a module class of the file, in creation order, with the arguments it got. */
   readonly instances: Instance[] = [];
   private limits: Limits = { maxSteps: 200_000, deadline: Infinity };
@@ -114,8 +115,8 @@ export class Interpreter {
     if ((this.steps & 1023) === 0 && Date.now() > this.limits.deadline) throw new LimitExceeded('stopped: the analysis time budget ran out');
   }
 
-  note(range: SourceRange, message: string, severity: Note['severity'] = 'information', internal = false): void {
-    const key = `${range.start.line}:${message}`;
+  note(range: SourceRange, message: Message, severity: Note['severity'] = 'information', internal = false): void {
+    const key = `${range.start.line}:${text(message)}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
     this.notes.push(internal ? { range, message, severity, internal } : { range, message, severity });
@@ -154,13 +155,13 @@ export class Interpreter {
         } catch (e) {
           if (e instanceof LimitExceeded) {
             if (Date.now() > deadline) throw e;
-            this.gaveUp.push(`line ${line(s.range)} ${e.message}`);
-            this.note(s.range, `line ${line(s.range)} not followed: it ${e.message}`, 'warning');
+            this.gaveUp.push(msg`line ${at(s.range)} ${e.message}`);
+            this.note(s.range, msg`line ${at(s.range)} not followed: it ${e.message}`, 'warning');
           } else {
             // A bug of the evaluator must not take the whole file down: say where, go on.
-            this.note(s.range, `internal error while following line ${line(s.range)}: ${(e as Error).message}`, 'warning', true);
+            this.note(s.range, msg`internal error while following line ${at(s.range)}: ${(e as Error).message}`, 'warning', true);
           }
-          this.skip([s], this.globals, { reason: `line ${line(s.range)} did not finish`, line: line(s.range) });
+          this.skip([s], this.globals, { reason: msg`line ${at(s.range)} did not finish`, line: line(s.range) });
         } finally {
           spent += this.steps;
           this.depth = 0;
@@ -247,7 +248,7 @@ export class Interpreter {
         return fin ?? flow;
       }
       case 'raise':
-        return { k: 'raise', why: { reason: `raises ${s.value ? exprText(s.value) : 'an exception'} on line ${line(s.range)}`, line: line(s.range) } };
+        return { k: 'raise', why: { reason: msg`raises ${s.value ? exprText(s.value) : 'an exception'} on line ${at(s.range)}`, line: line(s.range) } };
       case 'assert':
       case 'global':
         return undefined;
@@ -296,10 +297,10 @@ export class Interpreter {
       if (mentionsTraining(s.test)) this.skip(t ? s.orelse : s.body, scope);
       return this.execBlock(t ? s.body : s.orelse, scope);
     }
-    const why = test.t === 'unknown' ? test.why.reason : `${typeName(test)} has no static truth value`;
+    const why: Message = test.t === 'unknown' ? test.why.reason : `${typeName(test)} has no static truth value`;
     // A guard that raises (`if stride not in [1, 2]: raise ValueError`): assume the check passes.
     const guard = s.body.some((b) => b.kind === 'raise') && !s.orelse.some((b) => b.kind === 'raise');
-    this.note(s.test.range, `condition on line ${line(s.test.range)} is unknown (${why}): ${guard ? 'assumed it does not raise' : 'the if branch was followed'}`);
+    this.note(s.test.range, msg`condition on line ${at(s.test.range)} is unknown (${why}): ${guard ? 'assumed it does not raise' : 'the if branch was followed'}`);
     this.skip(guard ? s.body : s.orelse, scope);
     return this.execBlock(guard ? s.orelse : s.body, scope);
   }
@@ -364,8 +365,8 @@ export class Interpreter {
   }
 
   private loopGaveUp(s: Extract<Stmt, { kind: 'for' | 'while' }>, scope: Scope, why: Why): void {
-    this.gaveUp.push(`the loop on line ${line(s.range)} was not followed (${why.reason})`);
-    this.note(s.range, `loop on line ${line(s.range)} not followed: ${why.reason}`, 'warning');
+    this.gaveUp.push(msg`the loop on line ${at(s.range)} was not followed (${why.reason})`);
+    this.note(s.range, msg`loop on line ${at(s.range)} not followed: ${why.reason}`, 'warning');
     this.skip(s.body, scope, why);
   }
 
@@ -393,7 +394,7 @@ export class Interpreter {
     }
     const items = this.iterate(iter, s.iter.range);
     if ('reason' in items) {
-      this.loopGaveUp(s, scope, { reason: `it iterates over ${items.reason}`, line: items.line ?? line(s.range) });
+      this.loopGaveUp(s, scope, { reason: msg`it iterates over ${items.reason}`, line: items.line ?? line(s.range) });
       return undefined;
     }
     if (items.length > MAX_LOOP) {
@@ -562,7 +563,7 @@ export class Interpreter {
       }
       case 'cond': {
         const t = this.truth(this.eval(e.test, scope));
-        if (t === undefined) return unknown(`the condition on line ${line(e.range)} is unknown`, line(e.range));
+        if (t === undefined) return unknown(msg`the condition on line ${at(e.range)} is unknown`, line(e.range));
         return this.eval(t ? e.body : e.orelse, scope);
       }
       case 'tuple':
@@ -895,8 +896,8 @@ export class Interpreter {
   /** Calls a function of the file with Python's argument binding. */
   callFunction(fn: Func, args: Value[], kwargs: Kwargs, site: SourceRange): Value {
     if (this.depth >= MAX_DEPTH) {
-      this.gaveUp.push(`calls nest more than ${MAX_DEPTH} deep at line ${line(site)} (recursion?)`);
-      this.note(site, `calls nest more than ${MAX_DEPTH} deep on line ${line(site)} (recursion?): not followed further`, 'warning');
+      this.gaveUp.push(msg`calls nest more than ${MAX_DEPTH} deep at line ${at(site)} (recursion?)`);
+      this.note(site, msg`calls nest more than ${MAX_DEPTH} deep on line ${at(site)} (recursion?): not followed further`, 'warning');
       return unknown(`calls nested more than ${MAX_DEPTH} deep (recursion?)`, line(site));
     }
     const scope = new Scope(fn.scope, collectGlobals(fn.fn));
@@ -1024,7 +1025,7 @@ function bindParams(fn: Func, args: Value[], kwargs: Kwargs, scope: Scope, dflt:
     if (bound.has(p.name) || p.kind === 'star' || p.kind === 'dstar') continue;
     const d = dflt(p);
     if (d !== undefined) scope.vars.set(p.name, d);
-    else scope.vars.set(p.name, unknown(`argument '${p.name}' of ${fn.name}() was not given (call on line ${line(site)})`, line(site)));
+    else scope.vars.set(p.name, unknown(msg`argument '${p.name}' of ${fn.name}() was not given (call on line ${at(site)})`, line(site)));
   }
   return undefined;
 }

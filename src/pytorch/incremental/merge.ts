@@ -1,8 +1,10 @@
 /**
  * The analysis after an edit, from the one before it: the classes the edit can reach (slices.ts)
  * are analyzed again on a slice of the file, the others keep their results, moved by the lines
- * the edit added or removed.
+ * the edit added or removed. Results are kept with their quoted lines as positions (message.ts),
+ * so moving a result moves what its texts say too.
  */
+import type { Message } from '../message';
 import { editRegion, type Edit } from '../parse';
 import type { ClassAnalysis, Position, SourceAnalysis } from '../types';
 import type { Segment, SourceGraph } from './slices';
@@ -11,7 +13,7 @@ import type { Segment, SourceGraph } from './slices';
 export interface Analyzed {
   text: string;
   graph: SourceGraph;
-  result: SourceAnalysis;
+  result: SourceAnalysis<Message>;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface Analyzed {
  * dynamic file, an edited main-block header, a syntax error outside the slice, or every class
  * reached. File-level diagnostics are left empty: they come from whole-file analyses.
  */
-export function mergeEdit(prev: Analyzed, text: string, graph: SourceGraph, analyzeSlice: (slice: string) => SourceAnalysis): SourceAnalysis | undefined {
+export function mergeEdit(prev: Analyzed, text: string, graph: SourceGraph, analyzeSlice: (slice: string) => SourceAnalysis<Message>): SourceAnalysis<Message> | undefined {
   const started = performance.now();
   if (graph.dynamic || prev.graph.dynamic) return undefined;
   const edit = editRegion(prev.text, text);
@@ -65,7 +67,7 @@ export function mergeEdit(prev: Analyzed, text: string, graph: SourceGraph, anal
     for (const i of segs) if (list[i].startLine <= line && line <= list[i].endLine) return true;
     return false;
   };
-  const classes: ClassAnalysis[] = [];
+  const classes: ClassAnalysis<Message>[] = [];
   if (affected.size) {
     const part = analyzeSlice(graph.sliceText(text, keep));
     classes.push(...part.classes.filter((c) => inSegs(c.range.start.line, affected, graph.segments)));
@@ -78,8 +80,8 @@ export function mergeEdit(prev: Analyzed, text: string, graph: SourceGraph, anal
 }
 
 /**
- * Moves every position after the edit by the lines (and, on its last line, columns) it changed,
- * and the `line N` the engine's texts quote (`on line 102`, `shape unknown after line 90`).
+ * Moves every position after the edit by the lines (and, on its last line, columns) it changed:
+ * ranges, and the lines texts quote (`on line 102`, `shape unknown after line 90`).
  */
 function mover(old: string, text: string, edit: Edit): <T>(v: T) => T {
   const at = (s: string, offset: number): Position => {
@@ -99,10 +101,7 @@ function mover(old: string, text: string, edit: Edit): <T>(v: T) => T {
     if (p.line === oldEnd.line) return { line: newEnd.line, character: p.character - oldEnd.character + newEnd.character };
     return { line: p.line + newEnd.line - oldEnd.line, character: p.character };
   };
-  // A quoted line holds a statement: it moved when the edit ended before its first character.
-  const moveLine = (l: number): number => (l > oldEnd.line || (l === oldEnd.line && oldEnd.character === 0) ? l + newEnd.line - oldEnd.line : l);
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('line ') ? v.replace(/\bline (\d+)\b/g, (_, n: string) => `line ${moveLine(Number(n) - 1) + 1}`) : v;
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
     const o = v as Record<string, unknown>;
