@@ -14,7 +14,7 @@ import { groupDigits, shapeText } from './format';
 import { firstTensor, runForward, Torch, type Run } from './forward';
 import { directiveFor, parseDirective, tensorFor, type Feed } from './input-source';
 import { containerKind, instantiateClass, namedModules } from './modules';
-import { at, lineAt, msg, text, uniqueMessages, type Message } from './message';
+import { at, lineAt, msg, messageText, uniqueMessages, type Message } from './message';
 import { parsePython } from './parse';
 import { renderAnalysis } from './render';
 import type {
@@ -450,7 +450,7 @@ class Helpers {
       const range = m.registeredAt ?? m.created;
       if (!range) continue;
       const push = (message: Message): void => {
-        const key = `${range.start.line}:${text(message)}`;
+        const key = `${range.start.line}:${messageText(message)}`;
         if (reported.has(key)) return;
         reported.add(key);
         diagnostics.push({ range, severity: 'warning', code: 'unevaluable', message });
@@ -483,7 +483,7 @@ class Helpers {
     }
     if (!hasForward) diagnostics.push({ range: classLine, severity: 'information', code: 'note', message: `${cls.name} has no forward(): nothing to follow` });
     for (const n of this.ip.notes) {
-      if (contains(cls.def.range, n.range)) diagnostics.push({ range: n.range, severity: n.severity, code: n.internal ? 'internal' : n.severity === 'warning' && /^loop/.test(text(n.message)) ? 'limit' : 'note', message: n.message });
+      if (contains(cls.def.range, n.range)) diagnostics.push({ range: n.range, severity: n.severity, code: n.internal ? 'internal' : n.severity === 'warning' && /^loop/.test(messageText(n.message)) ? 'limit' : 'note', message: n.message });
     }
 
     const totals: ClassTotals<Message> = { params, usedParams: params - unusedParams, unusedParams, paramsUnknown, buffers, costUnknown };
@@ -637,7 +637,7 @@ function aliasPaths(root: ModuleObj): Map<ModuleObj, string[]> {
 function dedupe(ds: SourceDiagnostic<Message>[]): SourceDiagnostic<Message>[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
-    const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${text(d.message)}`;
+    const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${messageText(d.message)}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -11,7 +11,7 @@
  */
 import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
 import { bindClassAttr, classAttr, nnBaseOf } from './classes';
-import { at, msg, text, type Message } from './message';
+import { at, msg, messageText, type Message } from './message';
 import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
@@ -116,7 +116,7 @@ export class Interpreter {
   }
 
   note(range: SourceRange, message: Message, severity: Note['severity'] = 'information', internal = false): void {
-    const key = `${range.start.line}:${text(message)}`;
+    const key = `${range.start.line}:${messageText(message)}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
     this.notes.push(internal ? { range, message, severity, internal } : { range, message, severity });

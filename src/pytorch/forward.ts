@@ -13,7 +13,7 @@ import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
 import { canonicalNn, classAttr } from './classes';
 import { LimitExceeded, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
-import { at, lineAt, msg, text, type Message } from './message';
+import { at, lineAt, msg, messageText, type Message } from './message';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
 import { constructNn, containerKind, makeLayer, namedModules, paramValue } from './modules';
@@ -100,20 +100,20 @@ export class Torch implements TorchSemantics {
     }
   }
 
-  recordUnknown(reason: Message, at?: number): void {
+  recordUnknown(reason: Message, atLine?: number): void {
     const run = this.run;
     if (!run) return;
-    const key = text(reason);
-    if (!run.costUnknown.some((u) => text(u.reason) === key)) run.costUnknown.push(at === undefined ? { reason } : { reason, line: at });
+    const key = messageText(reason);
+    if (!run.costUnknown.some((u) => messageText(u.reason) === key)) run.costUnknown.push(atLine === undefined ? { reason } : { reason, line: atLine });
     for (const m of run.stack) {
       const s = run.stat(m);
-      if (!s.costUnknown.some((r) => text(r) === key)) s.costUnknown.push(reason);
+      if (!s.costUnknown.some((r) => messageText(r) === key)) s.costUnknown.push(reason);
     }
   }
 
   shapeNote(site: SourceRange, reason: Message): void {
     if (!this.run) return;
-    const key = `${site.start.line}:${site.start.character}:${text(reason)}`;
+    const key = `${site.start.line}:${site.start.character}:${messageText(reason)}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
     this.run.shapeNotes.push({ range: site, message: msg`shape unknown after line ${at(site)}: ${reason}` });

@@ -50,7 +50,7 @@ export function lineAt(line: number): Quote {
 }
 
 /** The text, quoted lines as 1-based numbers. */
-export function text(m: Message): string {
+export function messageText(m: Message): string {
   if (typeof m === 'string') return m;
   let out = '';
   for (const p of m) out += typeof p === 'string' ? p : String(p.line + 1);
@@ -61,7 +61,7 @@ export function text(m: Message): string {
 export function uniqueMessages(ms: readonly Message[]): Message[] {
   const seen = new Set<string>();
   return ms.filter((m) => {
-    const key = text(m);
+    const key = messageText(m);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

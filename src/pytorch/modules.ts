@@ -12,7 +12,7 @@ import { bindArgs, LayerArgs, literal } from './catalogue-args';
 import { layerEntry } from './catalogue';
 import { bindClassAttr, canonicalNn, classAttr } from './classes';
 import type { Interpreter, Kwargs } from './evaluate';
-import { at, msg, text } from './message';
+import { at, msg, messageText } from './message';
 import { indexOf, sliceIndices, sliceItems } from './operators';
 import { ModuleObj, NONE, ParamRef, unknown, unknownFrom, type ClassInfo, type ModuleKind, type Value, type Why } from './values';
 
@@ -46,7 +46,7 @@ export function instantiateClass(ip: Interpreter, cls: ClassInfo, args: Value[],
     const obj = ip.newObject(cls);
     if (argsWhy) return unknownFrom(argsWhy);
     const r = ip.callMethod(obj, cls, '__init__', args, kwargs, site);
-    if (r?.t === 'unknown' && /^raises /.test(text(r.why.reason))) return r;
+    if (r?.t === 'unknown' && /^raises /.test(messageText(r.why.reason))) return r;
     return obj;
   }
   const mod = new ModuleObj(cls.name, 'custom', site);
