@@ -58,8 +58,7 @@ export default defineConfig(
           {
             target: './server',
             from: './src/*/**',
-            // src/pytorch's deep imports (ast, parse, format): removed when wt-pytorch lands.
-            except: ['**/src/*/index.ts', '**/src/pytorch/**'],
+            except: ['**/src/*/index.ts'],
             message: 'The server reaches a src/ folder through its index.ts.',
           },
         ],
@@ -70,11 +69,6 @@ export default defineConfig(
         rawDtype(`:matches(LogicalExpression, BinaryExpression)[right.raw=${NUMBER}]:matches([left.name=${DTYPE_NAME}], [left.property.name=${DTYPE_NAME}], [left.expression.property.name=${DTYPE_NAME}])`),
       ],
     },
-  },
-  {
-    files: ['src/pytorch/evaluate.ts', 'src/pytorch/builtins.ts', 'src/pytorch/modules.ts'],
-    // The interpreter's known cycle (evaluate ↔ builtins ↔ modules): removed when wt-pytorch lands.
-    rules: { 'import-x/no-cycle': 'off' },
   },
   {
     files: ['src/**/*.ts'],

@@ -2,7 +2,7 @@ import { minimatch } from 'minimatch';
 import { DiagnosticSeverity } from 'vscode-languageserver';
 import {
   BUDGET_METRICS, budgetMessage, checkBudget, checkSeverity, EDITOR_BIND_HINT, isViolation, parseBudget, violationDocs,
-  type BudgetFigures, type BudgetInput, type BudgetLimits, type BudgetMetric, type BudgetState, type Figure, type Severity,
+  type BudgetFigures, type BudgetInput, type BudgetLimits, type BudgetState, type Severity,
 } from '../src/budget';
 import { LSP_SEVERITY } from './diagnostics';
 import type { Settings } from '../common/protocol';
@@ -90,26 +90,4 @@ export function diagnosticsOf(budget: Budget, figures: BudgetFigures | undefined
       message: budgetMessage(c, { ...(subject === undefined ? {} : { subject }), setting: budget.setting, bindHint: EDITOR_BIND_HINT }),
     })),
   };
-}
-
-// -------------------------------------------------------------------------------------------------
-// Until the merge with wt-pytorch: server/analyzers/pytorch-source.ts still checks class budgets
-// with these two (and its own extra findings). Its classBudget becomes
-//   `return { budget, ...diagnosticsOf(budget, classFigures(c), settingsOf(ctx).budgetSeverity, c.name) }`
-// and then these go.
-
-/** Figures a caller left out, said as missing. */
-function complete(figures: Partial<Record<BudgetMetric, Figure>>): BudgetFigures {
-  return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figures[m] ?? { missing: `no ${m} figure` }])) as BudgetFigures;
-}
-
-export function budgetState(budget: Budget | undefined, figures: Partial<Record<BudgetMetric, Figure>>): BudgetState {
-  return stateOf(budget, complete(figures));
-}
-
-export function budgetFindings(budget: Budget, _state: BudgetState, figures: Partial<Record<BudgetMetric, Figure>>): { kind: 'over' | 'unchecked'; message: string }[] {
-  if (!budget.limits) return [];
-  return checkBudget(budget.limits, complete(figures))
-    .filter(isViolation)
-    .map((c) => ({ kind: c.verdict === 'over' ? 'over' : 'unchecked', message: budgetMessage(c, { setting: budget.setting, bindHint: EDITOR_BIND_HINT }) }));
 }

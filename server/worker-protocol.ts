@@ -4,9 +4,6 @@ import type { ProfileOptions } from '../src/formats';
 import type { ReportDoc } from '../src/report';
 import type { VerifyShapesResult } from '../common/protocol';
 
-/** pytorch-source.ts's name for a budget figure, until the merge points it at src/budget. */
-export type { Figure } from '../src/budget';
-
 export interface ProfileOutcome {
   report?: ReportDoc;
   /** One line naming the file, when it could not be profiled. */

@@ -30,10 +30,10 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { exactReportMarkdown, exactSummary } from '../client/exact-report';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
 import type { AnalyzerContext } from '../server/analyzers/registry';
-import { planBuild, profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
+import { profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
 import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
 import { profileFile } from '../src/formats/profile-file';
-import { analyzePython } from '../src/pytorch';
+import { analyzePython, planBuild } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import { toReportDoc } from '../src/report/json';
 

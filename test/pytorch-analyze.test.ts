@@ -300,6 +300,40 @@ test('aliases: Conv2d as C, torch.nn.BatchNorm2d, tnn.Conv2d, F / Fn; nn.Paramet
   assert.equal(c.totals.buffers, 75);
 });
 
+test('which classes are nn.Modules: nn.Module and its containers, through the file\'s classes and imports; LightningModule included', () => {
+  const src = [
+    'import torch',
+    'from torch import nn',
+    'from torch.nn import Module as M',
+    'import pytorch_lightning as pl',
+    'from lightning.pytorch import LightningModule',
+    'class A(nn.Module): pass',
+    'class B(M): pass',
+    'class C(A): pass',
+    'class D(torch.nn.Sequential): pass',
+    'class E(torch.nn.modules.container.ModuleList): pass',
+    'class NotAModule(object): pass',
+    'class NotEither(nn.Linear): pass',
+    '# floplens: input=(2, 8)',
+    'class Lit(pl.LightningModule):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.fc = nn.Linear(8, 4)',
+    '    def forward(self, x):',
+    '        return self.fc(x)',
+    'class Lit2(LightningModule): pass',
+    '',
+  ].join('\n');
+  const r = analyzePython(src);
+  assert.deepEqual(
+    r.classes.map((c) => [c.name, c.base]),
+    [['A', 'Module'], ['B', 'Module'], ['C', 'Module'], ['D', 'Sequential'], ['E', 'ModuleList'], ['Lit', 'Module'], ['Lit2', 'Module']],
+  );
+  const lit = cls(r, 'Lit');
+  assert.equal(lit.totals.params, 36);
+  assert.equal(lit.totals.macs, 64);
+});
+
 test('LazyLinear takes in_features from the inferred input: (1568 + 1)·10', () => {
   const c = cls(analyzeFixture('aliases.py'), 'LazyHead');
   const fc = layer(c, 'fc');

@@ -1,102 +1,102 @@
 /**
- * The PyTorch source analyzer between edits: only the classes an edit can reach are analyzed
- * again (server/analyzers/pytorch-slices.ts), and its lenses must be those of an analysis of the
- * whole file, whatever the edit (numbers, lines added and removed, half-typed code, new
- * statements, input shapes). Also the parse cache the analyses share, and how diagnostics of
- * several owners are published together.
+ * A PythonDocument between edits: only the classes an edit can reach are analyzed again
+ * (src/pytorch/incremental), and the result must be that of an analysis of the whole file,
+ * whatever the edit (numbers, lines added and removed, half-typed code, new statements, input
+ * shapes). Also the parse cache the analyses share and the slices. Plain data, no editor.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parser } from '@lezer/python';
 import type { Tree } from '@lezer/common';
-import type { CodeLens, Diagnostic } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzePython, ParseCache } from '../src/pytorch';
-import { PytorchSource } from '../server/analyzers/pytorch-source';
-import { buildGraph } from '../server/analyzers/pytorch-slices';
-import type { AnalyzerContext } from '../server/analyzers/registry';
-import { DiagnosticsHub } from '../server/diagnostics';
-import { DEFAULT_SETTINGS } from '../common/protocol';
-import { generatedPythonFile } from './helpers/python-source';
+import { analyzePython, PythonDocument, type ClassAnalysis, type SourceAnalysis } from '../src/pytorch';
+import { buildGraph } from '../src/pytorch/incremental/slices';
+import { ParseCache } from '../src/pytorch/parse';
+import { generatedPythonFile, randomEdit, random } from './helpers/python-source';
 
-const ctx: AnalyzerContext = {
-  folderOf: () => undefined,
-  modelExtensions: ['.onnx'],
-  profile: () => Promise.reject(new Error('no models here')),
-  exactModeAvailable: () => false,
-  settings: () => DEFAULT_SETTINGS,
-};
-
-/** A deterministic stream of numbers in [0, 1). */
-function random(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
-interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
-
-/** One edit of the kinds people make while writing a model, somewhere in the text. */
-function randomEdit(text: string, rnd: () => number): Edit {
-  const lines = text.split('\n');
-  for (;;) {
-    const li = Math.floor(rnd() * lines.length);
-    const line = lines[li];
-    const at = lines.slice(0, li).reduce((n, l) => n + l.length + 1, 0);
-    switch (Math.floor(rnd() * 7)) {
-      case 0: {
-        const m = /\d+/.exec(line);
-        if (m) return { start: at + m.index, end: at + m.index + m[0].length, text: String(Number(m[0]) + 1) };
-        break;
-      }
-      case 1:
-        return { start: at, end: at, text: `${/^\s*/.exec(line)![0]}# note\n` };
-      case 2:
-        return { start: at, end: at + line.length + 1, text: '' };
-      case 3:
-        return { start: at + line.length, end: at + line.length, text: '(' };
-      case 4: {
-        const m = /input=\((\d+)|rand\((\d+)|\((\d+),/.exec(line);
-        const n = m?.[1] ?? m?.[2] ?? m?.[3];
-        if (m && n) return { start: at + m.index + m[0].length - n.length, end: at + m.index + m[0].length, text: String(Number(n) * 2) };
-        break;
-      }
-      case 5: {
-        const start = at + Math.floor(rnd() * (line.length + 1));
-        return { start, end: Math.min(text.length, start + Math.floor(rnd() * 40)), text: '' };
-      }
-      default:
-        return { start: at, end: at, text: 'WIDTH = 3\n' };
-    }
-  }
-}
-
-const titles = (ls: CodeLens[]): string[] => ls.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`);
-
-test('incremental lenses equal whole-file lenses after every kind of edit', async () => {
+test('PythonDocument: incremental analyses equal whole-file analyses after every kind of edit', () => {
   for (const seed of [1, 2, 3]) {
     const rnd = random(seed);
-    let doc = TextDocument.create('file:///ws/models.py', 'python', 1, generatedPythonFile(700));
-    const analyzer = new PytorchSource();
-    await analyzer.codeLenses(doc, ctx);
+    let text = generatedPythonFile(700);
+    const doc = new PythonDocument(text);
+    doc.analysis();
     for (let i = 0; i < 25; i++) {
-      const e = randomEdit(doc.getText(), rnd);
-      doc = TextDocument.update(doc, [{ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, text: e.text }], doc.version + 1);
-      analyzer.changed(doc, ctx);
-      const got = await analyzer.codeLenses(doc, ctx);
-      const whole = new PytorchSource();
-      const expected = await whole.codeLenses(doc, ctx);
-      whole.dispose();
-      assert.deepEqual(titles(got), titles(expected), `seed ${seed}, edit ${i}: ${JSON.stringify(e)}`);
+      const e = randomEdit(text, rnd);
+      text = text.slice(0, e.start) + e.text + text.slice(e.end);
+      doc.update(text);
+      const got = doc.analysis();
+      const whole = new PythonDocument(text).analysis();
+      assert.deepEqual(got.classes, whole.classes, `seed ${seed}, edit ${i}: ${JSON.stringify(e)}`);
     }
-    analyzer.dispose();
   }
+});
+
+test('PythonDocument: the same text is analyzed once; a whole-file analysis when asked, and for a new input', () => {
+  const text = generatedPythonFile(200);
+  const doc = new PythonDocument(text);
+  const first = doc.analysis();
+  assert.equal(doc.analysis(), first);
+  assert.equal(doc.analysis({ whole: true }), first, 'the first analysis is of the whole file');
+  doc.update(text.replace(/nn\.Linear\(\d+/, 'nn.Linear(7'));
+  const edited = doc.analysis();
+  assert.notEqual(edited, first);
+  assert.deepEqual(edited.diagnostics, [], 'merged analyses leave file-level diagnostics to whole ones');
+  const settled = doc.analysis({ whole: true });
+  assert.notEqual(settled, edited);
+  assert.equal(doc.analysis(), settled);
+  const other = doc.analysis({ defaultInput: [1, 3, 32, 32] });
+  assert.notEqual(other, settled);
+  assert.deepEqual(other.classes, analyzePython(doc.getText(), { defaultInput: [1, 3, 32, 32] }).classes);
+});
+
+test('PythonDocument: a class an edit does not reach keeps its results, the lines its texts quote moved with its ranges', () => {
+  const text = [
+    'import torch.nn as nn',
+    '',
+    'class Head(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.fc = nn.Linear(8, 2)',
+    '',
+    '    def forward(self, x):',
+    '        return self.fc(x)',
+    '',
+    '# floplens: input=(1, 4)',
+    'class Net(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.a = nn.Linear(4, 8)',
+    '        self.b = nn.Linear(5, 2)',
+    '',
+    '    def forward(self, x):',
+    '        return self.b(self.a(x))',
+    '',
+  ].join('\n');
+  const doc = new PythonDocument(text);
+  const net = (a: SourceAnalysis): ClassAnalysis => a.classes.find((c) => c.name === 'Net')!;
+  const before = net(doc.analysis());
+  assert.equal(before.input?.description, '# floplens: input=(1, 4) on line 11');
+  assert.deepEqual(before.totals.costUnknown, ['line 19: Linear: Linear expects 5 input features but the input (1, 8) has 8']);
+  // Two lines more in Head: Net is not analyzed again, it moves.
+  const edited = text.replace('        self.fc = nn.Linear(8, 2)', '        # the head\n        # of the model\n        self.fc = nn.Linear(8, 2)');
+  doc.update(edited);
+  const after = net(doc.analysis());
+  assert.equal(after.input?.description, '# floplens: input=(1, 4) on line 13');
+  assert.deepEqual(after.totals.costUnknown, ['line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8']);
+  assert.equal(after.layers.find((l) => l.path === 'b')?.outputUnknown, 'after line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8');
+  assert.deepEqual(
+    after.diagnostics.map((d) => [d.range.start.line, d.message]),
+    [[20, 'shape unknown after line 21: Linear: Linear expects 5 input features but the input (1, 8) has 8']],
+  );
+  assert.deepEqual(after, net(analyzePython(edited)));
+});
+
+test('PythonDocument: one AST per text', () => {
+  const doc = new PythonDocument('import torch\n');
+  const m = doc.module();
+  assert.equal(doc.module(), m);
+  doc.update('import torch\nimport torch.nn as nn\n');
+  assert.notEqual(doc.module(), m);
+  assert.equal(doc.module().body.length, 2);
 });
 
 function topLevel(tree: Tree): string[] {
@@ -186,20 +186,4 @@ test('slices: files that can bind names out of sight are marked dynamic', () => 
     assert.equal(buildGraph(SMALL + code, new ParseCache(), new Map()).dynamic, true, code);
   }
   assert.equal(buildGraph(SMALL, new ParseCache(), new Map()).dynamic, false);
-});
-
-test('DiagnosticsHub: each owner replaces its own diagnostics of a URI, the client gets them all', () => {
-  const sent: [string, string[]][] = [];
-  const hub = new DiagnosticsHub((uri, ds) => sent.push([uri, ds.map((d) => d.message)]));
-  const d = (message: string): Diagnostic => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message });
-  hub.publish('models', 'file:///a.py', [d('model')]);
-  hub.publish('pytorch-source', 'file:///a.py', [d('unused'), d('budget')]);
-  hub.publish('models', 'file:///a.py', []);
-  hub.publish('pytorch-source', 'file:///a.py', []);
-  assert.deepEqual(sent, [
-    ['file:///a.py', ['model']],
-    ['file:///a.py', ['model', 'unused', 'budget']],
-    ['file:///a.py', ['unused', 'budget']],
-    ['file:///a.py', []],
-  ]);
 });

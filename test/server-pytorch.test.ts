@@ -2,16 +2,24 @@
  * PyTorch source in the language server, end to end: dist/server.js over stdio with a JSON-RPC
  * client as the editor. Lenses over classes and layer definitions, hovers with the formulas,
  * diagnostics (unused modules, shapes not followed, per-class budgets), edits, the default input
- * setting, half-typed code, names that are Markdown or HTML.
+ * setting, half-typed code, names that are Markdown or HTML. Then the analyzer in process: its
+ * lenses between edits, and how diagnostics of several owners are published together.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodeLensRefreshRequest, type CodeLens } from 'vscode-languageserver-protocol/node';
+import { CancellationToken, CodeLensRefreshRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { exactModeLens } from '../server/analyzers/exact-mode-lens';
+import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
+import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source';
+import type { AnalyzerContext } from '../server/analyzers/registry';
+import { DiagnosticsHub } from '../server/diagnostics';
+import { DEFAULT_SETTINGS } from '../common/protocol';
 import { LspClient, waitFor } from './helpers/lsp-client';
-import { PYTORCH_FIXTURES } from './helpers/python-source';
+import { generatedPythonFile, PYTORCH_FIXTURES, random, randomEdit } from './helpers/python-source';
 
 const HALF_TYPED = `import torch
 import torch.nn as nn
@@ -199,5 +207,81 @@ describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 
 
   test('the server logged no errors', () => {
     assert.deepEqual(client.errors(), []);
+  });
+});
+
+describe('the analyzer in process', () => {
+  const ctx: AnalyzerContext = {
+    folderOf: () => undefined,
+    modelExtensions: ['.onnx'],
+    profile: () => Promise.reject(new Error('no models here')),
+    exactModeAvailable: () => false,
+    settings: () => DEFAULT_SETTINGS,
+  };
+  const titles = (ls: CodeLens[]): string[] => ls.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`);
+
+  test('lenses after edits are those of a fresh analyzer', async () => {
+    const rnd = random(7);
+    let doc = TextDocument.create('file:///ws/models.py', 'python', 1, generatedPythonFile(400));
+    const analyzer = new PytorchSource();
+    await analyzer.codeLenses(doc, ctx);
+    for (let i = 0; i < 10; i++) {
+      const e = randomEdit(doc.getText(), rnd);
+      doc = TextDocument.update(doc, [{ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, text: e.text }], doc.version + 1);
+      analyzer.changed(doc, ctx);
+      const got = await analyzer.codeLenses(doc, ctx);
+      const fresh = new PytorchSource();
+      const expected = await fresh.codeLenses(doc, ctx);
+      fresh.dispose();
+      assert.deepEqual(titles(got), titles(expected), `edit ${i}: ${JSON.stringify(e)}`);
+    }
+    analyzer.dispose();
+  });
+
+  test("exact mode's lens: the top-level module classes of the analysis the source lenses use", async () => {
+    const text = [
+      'import torch.nn as nn',
+      'import pytorch_lightning as pl',
+      'class Net(nn.Module):',
+      '    def forward(self, x):',
+      '        return x',
+      'class Lit(pl.LightningModule):',
+      '    pass',
+      'def make():',
+      '    class Local(nn.Module):',
+      '        pass',
+      '    return Local()',
+      'net = make()',
+      '',
+    ].join('\n');
+    const doc = TextDocument.create('file:///ws/lens.py', 'python', 1, text);
+    const available = { ...ctx, exactModeAvailable: () => true };
+    await pytorchSource.codeLenses(doc, available);
+    const analysis = openPythonDocuments.analysis(doc, available);
+    assert.deepEqual(analysis?.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
+    const lenses = await exactModeLens.codeLenses(doc, available, CancellationToken.None);
+    assert.equal(openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
+    assert.deepEqual(
+      lenses.map((l) => [l.range.start.line, (l.command?.arguments?.[0] as { className: string }).className]),
+      [[2, 'Net'], [5, 'Lit']],
+    );
+    pytorchSource.closed(doc.uri, available);
+    exactModeLens.closed!(doc.uri, available);
+  });
+
+  test('DiagnosticsHub: each owner replaces its own diagnostics of a URI, the client gets them all', () => {
+    const sent: [string, string[]][] = [];
+    const hub = new DiagnosticsHub((uri, ds) => sent.push([uri, ds.map((d) => d.message)]));
+    const d = (message: string): Diagnostic => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, message });
+    hub.publish('models', 'file:///a.py', [d('model')]);
+    hub.publish('pytorch-source', 'file:///a.py', [d('unused'), d('budget')]);
+    hub.publish('models', 'file:///a.py', []);
+    hub.publish('pytorch-source', 'file:///a.py', []);
+    assert.deepEqual(sent, [
+      ['file:///a.py', ['model']],
+      ['file:///a.py', ['model', 'unused', 'budget']],
+      ['file:///a.py', ['unused', 'budget']],
+      ['file:///a.py', []],
+    ]);
   });
 });

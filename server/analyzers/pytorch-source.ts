@@ -3,56 +3,24 @@
  * code lenses over each class and layer definition, hovers with the formulas, and diagnostics
  * (unused modules, shapes that could not be followed, per-class budgets).
  *
- * Speed: lenses are asked for after every edit. The first analysis of a document is of the whole
- * file; after an edit only the classes the edit can reach (pytorch-slices.ts) are analyzed again,
- * on the file with every other top-level statement blanked out, and the other classes keep their
- * results, moved by the lines the edit added or removed. Once typing pauses the whole file is
+ * Speed: lenses are asked for after every edit. The engine's PythonDocument analyzes only the
+ * classes an edit can reach (src/pytorch/incremental); once typing pauses the whole file is
  * analyzed again: diagnostics come from that, and the lenses are refreshed if it says otherwise.
  */
 import { DiagnosticSeverity, type CodeLens, type Diagnostic, type Hover, type Position, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { editRegion, type Edit } from '../../src/pytorch/parse';
-import { analyzePython, ParseCache, type ClassAnalysis, type LayerAnalysis, type Severity, type SourceAnalysis } from '../../src/pytorch';
-import { formatBytes, formatCount, mdEscape } from '../../src/report';
-import { budgetFindings, budgetState, type Budget } from '../budgets';
-import { DEFAULT_SETTINGS, type BudgetMetric, type Settings } from '../../common/protocol';
+import type { ClassAnalysis, LayerAnalysis, SourceAnalysis } from '../../src/pytorch';
+import { classFigures } from '../../src/budget';
+import { mdEscape } from '../../src/report';
+import { diagnosticsOf, type Budget } from '../budgets';
+import { LSP_SEVERITY } from '../diagnostics';
 import { uriToPath } from '../workspace';
-import type { Figure } from '../worker-protocol';
-import { buildGraph, type InfoCache, type SourceGraph } from './pytorch-slices';
-import { classHover, classLensTitle, groupHover, inputSourceShort, layerHover, layerLensTitle, topLayers } from './pytorch-text';
+import { openPythonDocuments, PythonDocuments, settingsOf } from './pytorch-documents';
+import { classHover, classLensTitle, groupHover, inputSourceShort, layerHover, layerLensTitle } from './pytorch-text';
 import type { Analyzer, AnalyzerContext } from './registry';
 
 /** The whole-file analysis runs this long after the last edit. */
 const SETTLE_MS = 300;
-/** Beyond this the file is not analyzed (a generated file, not model code people read). */
-const MAX_DOC_CHARS = 2_000_000;
-/**
- * Wall-clock budget of a whole-file analysis. The engine's default (400 ms) is cut for hostile
- * code; a fresh server analyzes before the JIT has warmed up (a 2,000-line file: ~450 ms cold,
- * ~70 ms warm), and a budget cut there would stay until the next edit. Slices keep the default.
- */
-const WHOLE_FILE_BUDGET_MS = 1500;
-
-const SEVERITY: Record<Severity, DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error,
-  warning: DiagnosticSeverity.Warning,
-  information: DiagnosticSeverity.Information,
-  hint: DiagnosticSeverity.Hint,
-};
-
-const METRIC_NAMES: Record<BudgetMetric, string> = { macs: 'MACs', flops: 'FLOPs', params: 'parameters', activations: 'peak activation memory' };
-
-interface Analysis {
-  version: number;
-  text: string;
-  graph: SourceGraph;
-  result: SourceAnalysis;
-  /** Of the whole file; otherwise merged from a slice and the previous analysis. */
-  whole: boolean;
-  /** The default input setting it was made with. */
-  inputKey: string;
-  view?: View;
-}
 
 /** What the editor is shown for one analysis. */
 interface View {
@@ -71,10 +39,8 @@ interface Site {
 interface DocState {
   doc: TextDocument;
   ctx?: AnalyzerContext;
-  parseCache: ParseCache;
-  sliceCache: ParseCache;
-  infos: InfoCache;
-  current?: Analysis;
+  /** What each analysis shows, under the budgets in force. */
+  views: WeakMap<SourceAnalysis, View>;
   timer?: NodeJS.Timeout;
   /** The view key of the lenses last handed out. */
   served?: string;
@@ -84,17 +50,21 @@ export class PytorchSource implements Analyzer {
   readonly id = 'pytorch-source';
   private readonly docs = new Map<string, DocState>();
 
-  constructor(private readonly settleMs = SETTLE_MS) {}
+  constructor(
+    private readonly settleMs = SETTLE_MS,
+    private readonly documents = new PythonDocuments(),
+  ) {}
 
   changed(doc: TextDocument, ctx: AnalyzerContext): void {
     if (!isPython(doc)) {
       if (this.docs.has(doc.uri)) this.closed(doc.uri, ctx);
       return;
     }
+    const fresh = !this.docs.has(doc.uri);
     const st = this.state(doc);
     st.ctx = ctx;
     // A new document is analyzed at once (its diagnostics), an edited one when typing pauses.
-    this.settleLater(st, st.current ? this.settleMs : 0);
+    this.settleLater(st, fresh ? 0 : this.settleMs);
   }
 
   closed(uri: string, ctx: AnalyzerContext): void {
@@ -102,6 +72,7 @@ export class PytorchSource implements Analyzer {
     if (!st) return;
     clearTimeout(st.timer);
     this.docs.delete(uri);
+    this.documents.delete(uri);
     ctx.publishDiagnostics?.(this.id, uri, []);
   }
 
@@ -110,7 +81,7 @@ export class PytorchSource implements Analyzer {
     for (const st of this.docs.values()) {
       st.ctx = ctx;
       // Lens titles say "over budget": made again under the new budgets.
-      if (st.current) st.current.view = undefined;
+      st.views = new WeakMap();
       this.settleLater(st, 0);
     }
   }
@@ -118,24 +89,25 @@ export class PytorchSource implements Analyzer {
   async codeLenses(doc: TextDocument, ctx: AnalyzerContext): Promise<CodeLens[]> {
     if (!isPython(doc)) return [];
     const st = this.state(doc);
-    const a = this.analysis(st, ctx, false);
+    const a = this.documents.analysis(doc, ctx);
     if (!a) return [];
-    const v = this.view(a, doc, ctx);
+    const v = this.view(st, a, ctx);
     st.served = v.key;
     return v.lenses;
   }
 
   async hover(doc: TextDocument, position: Position, ctx: AnalyzerContext): Promise<Hover | undefined> {
     if (!isPython(doc)) return undefined;
-    const a = this.analysis(this.state(doc), ctx, false);
+    const st = this.state(doc);
+    const a = this.documents.analysis(doc, ctx);
     if (!a) return undefined;
-    const cls = a.result.classes.find((c) => c.range.start.line === position.line);
+    const cls = a.classes.find((c) => c.range.start.line === position.line);
     if (cls) {
       return { contents: { kind: 'markdown', value: classHover(cls, this.budgetLine(doc, cls, ctx)) }, range: lineRange(doc, position.line) };
     }
     // The innermost layer definition under the cursor; several built by one expression share it.
     let best: { layers: LayerAnalysis[]; cls: ClassAnalysis; size: number; range: Range } | undefined;
-    for (const site of this.view(a, doc, ctx).sites) {
+    for (const site of this.view(st, a, ctx).sites) {
       for (const l of site.layers) {
         const r = l.range!;
         if (!contains(r, position)) continue;
@@ -153,33 +125,13 @@ export class PytorchSource implements Analyzer {
   dispose(): void {
     for (const st of this.docs.values()) clearTimeout(st.timer);
     this.docs.clear();
-  }
-
-  /**
-   * The analysis of the document as it is now: the current one, else one made incrementally from
-   * the previous (unless `whole`), else of the whole file. Undefined for a file too large.
-   */
-  private analysis(st: DocState, ctx: AnalyzerContext, whole: boolean): Analysis | undefined {
-    const doc = st.doc;
-    const defaultInput = settingsOf(ctx).defaultInputShape;
-    const inputKey = defaultInput.join(',');
-    const cur = st.current;
-    if (cur && cur.version === doc.version && cur.inputKey === inputKey && (cur.whole || !whole)) return cur;
-    const text = doc.getText();
-    if (text.length > MAX_DOC_CHARS) return undefined;
-    const graph = cur && cur.version === doc.version ? cur.graph : buildGraph(text, st.parseCache, st.infos);
-    const options = { defaultInput: defaultInput.length ? defaultInput : undefined };
-    const prev = cur && cur.inputKey === inputKey && cur.version !== doc.version ? cur : undefined;
-    const merged = !whole && prev ? incremental(prev, text, graph, st.sliceCache, options) : undefined;
-    const result = merged ?? analyzePython(text, { ...options, parseCache: st.parseCache, timeBudgetMs: WHOLE_FILE_BUDGET_MS });
-    st.current = { version: doc.version, text, graph, result, whole: !merged, inputKey };
-    return st.current;
+    this.documents.clear();
   }
 
   private state(doc: TextDocument): DocState {
     let st = this.docs.get(doc.uri);
     if (!st) {
-      st = { doc, parseCache: new ParseCache(), sliceCache: new ParseCache(), infos: new Map() };
+      st = { doc, views: new WeakMap() };
       this.docs.set(doc.uri, st);
     }
     st.doc = doc;
@@ -202,16 +154,18 @@ export class PytorchSource implements Analyzer {
   private settle(st: DocState): void {
     const ctx = st.ctx;
     if (!ctx || this.docs.get(st.doc.uri) !== st) return;
-    const a = this.analysis(st, ctx, true);
+    const a = this.documents.analysis(st.doc, ctx, true);
     ctx.publishDiagnostics?.(this.id, st.doc.uri, a ? this.diagnostics(a, st.doc, ctx) : []);
-    if (a && st.served !== undefined && st.served !== this.view(a, st.doc, ctx).key) ctx.refreshLenses?.();
+    if (a && st.served !== undefined && st.served !== this.view(st, a, ctx).key) ctx.refreshLenses?.();
   }
 
-  private view(a: Analysis, doc: TextDocument, ctx: AnalyzerContext): View {
-    if (a.view) return a.view;
+  private view(st: DocState, a: SourceAnalysis, ctx: AnalyzerContext): View {
+    const cached = st.views.get(a);
+    if (cached) return cached;
+    const doc = st.doc;
     const lenses: CodeLens[] = [];
     const sites: Site[] = [];
-    const classes = a.result.classes;
+    const classes = a.classes;
     for (const c of classes) {
       const over = this.classBudget(doc, c, ctx)?.over ?? false;
       const source = c.input ? inputSourceShort(c, calleeAt(doc, c)) : undefined;
@@ -239,11 +193,12 @@ export class PytorchSource implements Analyzer {
       sites.push({ cls: entry.cls, layers: entry.layers });
     }
     const key = lenses.map((l) => `${l.range.start.line}:${l.command!.title}`).join('\n');
-    a.view = { lenses, key, sites };
-    return a.view;
+    const view = { lenses, key, sites };
+    st.views.set(a, view);
+    return view;
   }
 
-  private diagnostics(a: Analysis, doc: TextDocument, ctx: AnalyzerContext): Diagnostic[] {
+  private diagnostics(a: SourceAnalysis, doc: TextDocument, ctx: AnalyzerContext): Diagnostic[] {
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
     const add = (range: Range, severity: DiagnosticSeverity, message: string, code?: string): void => {
@@ -252,7 +207,7 @@ export class PytorchSource implements Analyzer {
       seen.add(key);
       out.push({ range, severity, source: 'floplens', message, ...(code ? { code } : {}) });
     };
-    const classes = a.result.classes;
+    const classes = a.classes;
     for (const c of classes) {
       for (const d of c.diagnostics) {
         // The lens says how to give an input shape.
@@ -260,15 +215,15 @@ export class PytorchSource implements Analyzer {
         // A line inside another class is that class's to report (with its own paths).
         const owner = ownerOf(classes, d.range.start.line);
         if (owner && owner !== c) continue;
-        add(d.range, SEVERITY[d.severity], d.message, d.code);
+        add(d.range, LSP_SEVERITY[d.severity], d.message, d.code);
       }
       const b = this.classBudget(doc, c, ctx);
       for (const f of b?.findings ?? []) add(c.range, f.severity, f.message, 'budget');
     }
-    for (const d of a.result.diagnostics) {
+    for (const d of a.diagnostics) {
       // Syntax errors are the Python language server's to show; the analysis just goes on.
       if (d.code === 'syntax' && d.severity === 'error') continue;
-      add(d.range, SEVERITY[d.severity], d.message, d.code);
+      add(d.range, LSP_SEVERITY[d.severity], d.message, d.code);
     }
     return out;
   }
@@ -278,28 +233,7 @@ export class PytorchSource implements Analyzer {
     const file = uriToPath(doc.uri);
     const budget = file ? ctx.classBudget?.(file, c.name) : undefined;
     if (!budget) return undefined;
-    if (budget.error) return { budget, over: false, findings: [{ severity: DiagnosticSeverity.Error, message: budget.error }] };
-    const t = c.totals;
-    const figures: Partial<Record<BudgetMetric, Figure>> = { params: figure(t.params, topLayers(c, (l) => l.params)) };
-    if (t.macs !== undefined) figures.macs = figure(t.macs, topLayers(c, (l) => l.macs));
-    if (t.flops !== undefined) figures.flops = figure(t.flops, topLayers(c, (l) => l.flops));
-    const all = figures as Record<BudgetMetric, Figure>;
-    const state = budgetState(budget, all);
-    const severity = SEVERITY[settingsOf(ctx).budgetSeverity];
-    const findings = budgetFindings(budget, state, all).map((f) => ({ severity: f.kind === 'over' ? severity : DiagnosticSeverity.Warning, message: `${c.name}: ${f.message}` }));
-    // What the source cannot tell, said rather than skipped.
-    for (const [metric, limit] of Object.entries(budget.limits ?? {}) as [BudgetMetric, number][]) {
-      const unit = metric === 'activations' ? formatBytes : formatCount;
-      const head = `${c.name}: the ${METRIC_NAMES[metric]} budget of ${unit(limit)} (${budget.setting}) cannot be checked`;
-      const f = figures[metric];
-      if (metric === 'activations') findings.push({ severity: DiagnosticSeverity.Warning, message: `${head}: peak activation memory is not computed from source code` });
-      else if (!f) findings.push({ severity: DiagnosticSeverity.Warning, message: `${head}: no input shape for ${c.name} (add "# floplens: input=(1, 3, 224, 224)" or set floplens.defaultInputShape)` });
-      else if (typeof f.value === 'number' && f.value <= limit) {
-        const unknown = metric === 'params' ? t.paramsUnknown : t.costUnknown;
-        if (unknown.length) findings.push({ severity: DiagnosticSeverity.Warning, message: `${head}: ${f.text} is a lower bound (${unknown[0]})` });
-      }
-    }
-    return { budget, over: state.violations.length > 0, findings };
+    return { budget, ...diagnosticsOf(budget, classFigures(c), settingsOf(ctx).budgetSeverity, c.name) };
   }
 
   private budgetLine(doc: TextDocument, c: ClassAnalysis, ctx: AnalyzerContext): string {
@@ -311,18 +245,10 @@ export class PytorchSource implements Analyzer {
 }
 
 /** The one instance the server registers. */
-export const pytorchSource = new PytorchSource();
-
-function settingsOf(ctx: AnalyzerContext): Settings {
-  return ctx.settings?.() ?? DEFAULT_SETTINGS;
-}
+export const pytorchSource = new PytorchSource(SETTLE_MS, openPythonDocuments);
 
 function isPython(doc: TextDocument): boolean {
   return doc.languageId === 'python';
-}
-
-function figure(value: number, top: { path: string; value: number }[]): Figure {
-  return { value, text: formatCount(value), symbols: [], top };
 }
 
 function lens(at: Position, title: string): CodeLens {
@@ -371,107 +297,4 @@ function contains(r: Range, p: Position): boolean {
 
 function sameRange(a: Range, b: Range): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Incremental analysis
-
-/**
- * The analysis of `text` from the previous one: the classes the edit can reach are analyzed on a
- * slice of the file, the others keep their results (moved). Undefined when the whole file is the
- * better answer: a dynamic file, an edited main-block header, or every class reached.
- */
-function incremental(prev: Analysis, text: string, graph: SourceGraph, sliceCache: ParseCache, options: { defaultInput?: number[] }): SourceAnalysis | undefined {
-  const started = performance.now();
-  if (graph.dynamic || prev.graph.dynamic) return undefined;
-  const edit = editRegion(prev.text, text);
-  const delta = edit.newEnd - edit.oldEnd;
-  const olds = prev.graph.segments;
-  const oldByZone = new Map(olds.map((s, i) => [s.zoneFrom, i]));
-  // Unchanged segments: the same zone text, before the edit or after it (moved).
-  const toOld = new Map<number, number>();
-  graph.segments.forEach((s, i) => {
-    const oldFrom = s.to <= edit.start ? s.zoneFrom : s.zoneFrom >= edit.newEnd ? s.zoneFrom - delta : undefined;
-    const o = oldFrom === undefined ? undefined : oldByZone.get(oldFrom);
-    if (o !== undefined && olds[o].key === s.key) toOld.set(i, o);
-  });
-  const toNew = new Map([...toOld].map(([n, o]) => [o, n]));
-  const changed = graph.segments.map((_, i) => i).filter((i) => !toOld.has(i));
-  const removed = olds.map((_, i) => i).filter((o) => !toNew.has(o));
-  if (changed.some((i) => graph.segments[i].header) || removed.some((o) => olds[o].header)) return undefined;
-
-  // Classes whose slice holds a changed segment now, or held a removed one before.
-  const classSegs = graph.classSegments();
-  const affected = new Set<number>();
-  for (const c of classSegs) {
-    const slice = graph.slice(c);
-    if (!toOld.has(c) || changed.some((i) => slice.has(i))) affected.add(c);
-  }
-  if (removed.length) {
-    for (const oc of prev.graph.classSegments()) {
-      const c = toNew.get(oc);
-      if (c === undefined || affected.has(c)) continue;
-      const slice = prev.graph.slice(oc);
-      if (removed.some((o) => slice.has(o))) affected.add(c);
-    }
-  }
-  if (classSegs.length && affected.size === classSegs.length) return undefined;
-
-  const keep = new Set<number>();
-  for (const c of affected) for (const i of graph.slice(c)) keep.add(i);
-  // A syntax error left out of the slice could change how the parser reads the rest of the file.
-  if (graph.segments.some((s, i) => s.info.broken && !keep.has(i))) return undefined;
-
-  const inSegs = (line: number, segs: Iterable<number>, list: SourceGraph['segments']): boolean => {
-    for (const i of segs) if (list[i].startLine <= line && line <= list[i].endLine) return true;
-    return false;
-  };
-  const classes: ClassAnalysis[] = [];
-  if (affected.size) {
-    const part = analyzePython(graph.sliceText(text, keep), { ...options, parseCache: sliceCache });
-    classes.push(...part.classes.filter((c) => inSegs(c.range.start.line, affected, graph.segments)));
-  }
-  const unaffectedOld = [...toNew].filter(([, n]) => !affected.has(n)).map(([o]) => o);
-  const move = mover(prev.text, text, edit);
-  for (const c of prev.result.classes) if (inSegs(c.range.start.line, unaffectedOld, olds)) classes.push(move(c));
-  classes.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  // File-level diagnostics come from whole-file analyses only (see settle).
-  return { classes, diagnostics: [], elapsedMs: Math.round((performance.now() - started) * 100) / 100 };
-}
-
-/**
- * Moves every position after the edit by the lines (and, on its last line, columns) it changed,
- * and the `line N` the engine's texts quote (`on line 102`, `shape unknown after line 90`).
- */
-function mover(old: string, text: string, edit: Edit): <T>(v: T) => T {
-  const at = (s: string, offset: number): Position => {
-    let line = 0;
-    let lineStart = 0;
-    for (let i = s.indexOf('\n'); i >= 0 && i < offset; i = s.indexOf('\n', i + 1)) {
-      line++;
-      lineStart = i + 1;
-    }
-    return { line, character: offset - lineStart };
-  };
-  const oldEnd = at(old, edit.oldEnd);
-  const newEnd = at(text, edit.newEnd);
-  if (oldEnd.line === newEnd.line && oldEnd.character === newEnd.character) return (v) => v;
-  const movePos = (p: Position): Position => {
-    if (p.line < oldEnd.line || (p.line === oldEnd.line && p.character < oldEnd.character)) return p;
-    if (p.line === oldEnd.line) return { line: newEnd.line, character: p.character - oldEnd.character + newEnd.character };
-    return { line: p.line + newEnd.line - oldEnd.line, character: p.character };
-  };
-  // A quoted line holds a statement: it moved when the edit ended before its first character.
-  const moveLine = (l: number): number => (l > oldEnd.line || (l === oldEnd.line && oldEnd.character === 0) ? l + newEnd.line - oldEnd.line : l);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('line ') ? v.replace(/\bline (\d+)\b/g, (_, n: string) => `line ${moveLine(Number(n) - 1) + 1}`) : v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if (typeof o.line === 'number' && typeof o.character === 'number') return movePos(o as unknown as Position);
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o)) out[k] = walk(o[k]);
-    return out;
-  };
-  return <T>(v: T): T => walk(v) as T;
 }

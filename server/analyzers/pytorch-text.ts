@@ -3,9 +3,9 @@
  * classes and layers. Every name, formula and message from the file is escaped (mdEscape): a
  * module or class name can be anything.
  */
-import type { ClassAnalysis, LayerAnalysis } from '../../src/pytorch';
-import { groupDigits, shapeText } from '../../src/pytorch/format';
+import { groupDigits, shapeText, type ClassAnalysis, type LayerAnalysis } from '../../src/pytorch';
 import { mdEscape } from '../../src/report';
+import { topLayers } from '../../src/budget';
 
 const UNITS: [number, string][] = [
   [1e15, 'P'],
@@ -127,15 +127,6 @@ function typesText(layers: readonly LayerAnalysis[]): string {
 
 function sum(values: readonly (number | undefined)[]): number {
   return values.reduce<number>((a, b) => a + (b ?? 0), 0);
-}
-
-/** The three leaf layers with the most of a figure, largest first. */
-export function topLayers(c: ClassAnalysis, figure: (l: LayerAnalysis) => number | undefined): { path: string; value: number }[] {
-  return c.layers
-    .filter((l) => l.kind === 'layer' && (figure(l) ?? 0) > 0)
-    .map((l) => ({ path: l.path, value: figure(l)! }))
-    .sort((a, b) => b.value - a.value)
-    .slice(0, 3);
 }
 
 export function classHover(c: ClassAnalysis, budget: string): string {

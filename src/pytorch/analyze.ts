@@ -8,13 +8,16 @@
  */
 import { DataType } from '../onnx/model';
 import type { Expr } from '../symbolic/expr';
-import type { ClassDef, PyModule, SourceRange, Stmt } from './ast';
-import { classAttr, Interpreter, LimitExceeded, line, type Instance } from './evaluate';
+import { line, walk, type ClassDef, type PyModule, type SourceRange } from './ast';
+import { classAttr } from './classes';
+import { Interpreter, LimitExceeded, type Instance } from './evaluate';
 import { groupDigits, shapeText } from './format';
 import { firstTensor, runForward, Torch, type Run } from './forward';
 import { directiveFor, parseDirective, tensorFor, type Feed } from './input-source';
 import { containerKind, instantiateClass, namedModules } from './modules';
+import { at, lineAt, msg, messageText, uniqueMessages, type Message } from './message';
 import { parsePython } from './parse';
+import { renderAnalysis } from './render';
 import type {
   AnalyzeOptions,
   ClassAnalysis,
@@ -38,13 +41,13 @@ interface Plan {
   cls: ClassInfo;
   mod?: ModuleObj;
   inputs?: Value[];
-  input?: InputInfo;
-  instance?: InstanceInfo;
+  input?: InputInfo<Message>;
+  instance?: InstanceInfo<Message>;
   run?: Run;
   /** Why forward() was not followed to its end (a loop cut short, recursion). */
-  incomplete?: string;
+  incomplete?: Message;
   /** Diagnostics found while planning (a directive that does not parse). */
-  diagnostics: SourceDiagnostic[];
+  diagnostics: SourceDiagnostic<Message>[];
 }
 
 interface FirstUse {
@@ -56,13 +59,20 @@ interface FirstUse {
 }
 
 export function analyzePython(text: string, options: AnalyzeOptions = {}): SourceAnalysis {
+  return renderAnalysis(analyzeModule(parsePython(text), text, options));
+}
+
+/**
+ * The analysis of `text`, parsed by the caller (a document keeps its parse), with its quoted
+ * lines as positions (a document moves them after an edit before rendering).
+ */
+export function analyzeModule(module: PyModule, text: string, options: AnalyzeOptions = {}): SourceAnalysis<Message> {
   const started = performance.now();
   const deadline = Date.now() + (options.timeBudgetMs ?? DEFAULT_BUDGET_MS);
-  const module = parsePython(text, options.parseCache);
   const lines = text.split('\n');
   const torch = new Torch();
   const ip = new Interpreter(module, torch);
-  const fileDiagnostics: SourceDiagnostic[] = syntaxDiagnostics(module);
+  const fileDiagnostics: SourceDiagnostic<Message>[] = syntaxDiagnostics(module);
 
   try {
     ip.runModule(STATEMENT_STEPS, SCRIPT_STEPS, deadline);
@@ -113,7 +123,7 @@ export function analyzePython(text: string, options: AnalyzeOptions = {}): Sourc
       } else {
         helpers.instanceFromFile(p, rootInstances[0]) || helpers.instanceFromDefaults(p);
         p.inputs = shapes.map(tensorFor);
-        p.input = { shapes, source: 'comment', description: `# floplens: ${directive.text} on line ${directive.line + 1}`, range };
+        p.input = { shapes, source: 'comment', description: msg`# floplens: ${directive.text} on line ${range.start}`, range };
         continue;
       }
     }
@@ -137,7 +147,7 @@ export function analyzePython(text: string, options: AnalyzeOptions = {}): Sourc
     p.mod = use.mod;
     p.inputs = use.inputs;
     p.incomplete = undefined;
-    p.instance = { source: 'first-use', description: `built by ${use.owner.name} as ${use.path}${use.site ? ` (line ${line(use.site)})` : ''}`, range: use.site };
+    p.instance = { source: 'first-use', description: msg`built by ${use.owner.name} as ${use.path}${use.site ? msg` (line ${at(use.site)})` : ''}`, range: use.site };
     p.input = { shapes: use.inputs.map((v) => shapeList(firstTensor(v)?.ten.shape)).filter((s): s is (number | string)[] => !!s), source: 'first-use', description: `its first use in ${use.owner.name} (${use.path})`, range: use.site };
     runPlan(p);
   };
@@ -171,7 +181,7 @@ export function analyzePython(text: string, options: AnalyzeOptions = {}): Sourc
       } else if (nested && helpers.requiredParams(cls).length) {
         // Built by another class but never called there (training-only code): its arguments still count.
         p.mod = nested.mod;
-        p.instance = { source: 'first-use', description: `${helpers.source(nested.site)} on line ${line(nested.site)}`, range: nested.site };
+        p.instance = { source: 'first-use', description: msg`${helpers.source(nested.site)} on line ${at(nested.site)}`, range: nested.site };
       } else helpers.instanceFromDefaults(p);
     }
     // The setting is an input for whole models, not for blocks another class builds.
@@ -183,7 +193,7 @@ export function analyzePython(text: string, options: AnalyzeOptions = {}): Sourc
   }
   propagate();
 
-  const out: ClassAnalysis[] = [];
+  const out: ClassAnalysis<Message>[] = [];
   for (const cls of classes) {
     try {
       out.push(helpers.report(plans.get(cls)!));
@@ -215,11 +225,11 @@ function contains(outer: SourceRange, inner: SourceRange): boolean {
   return (s.line > a.line || (s.line === a.line && s.character >= a.character)) && (s.line < b.line || (s.line === b.line && s.character <= b.character));
 }
 
-function syntaxDiagnostics(m: PyModule): SourceDiagnostic[] {
-  const byLine = new Map<number, SourceDiagnostic>();
+function syntaxDiagnostics(m: PyModule): SourceDiagnostic<Message>[] {
+  const byLine = new Map<number, SourceDiagnostic<Message>>();
   for (const e of m.errors) {
     if (byLine.has(e.range.start.line)) continue;
-    byLine.set(e.range.start.line, { range: e.range, severity: 'error', code: 'syntax', message: `${e.message}: the statement is skipped, the rest of the file is analyzed` });
+    byLine.set(e.range.start.line, { range: e.range, severity: 'error', code: 'syntax', message: msg`${e.message}: the statement is skipped, the rest of the file is analyzed` });
   }
   const out = [...byLine.values()];
   for (const w of m.warnings) out.push({ range: w.range, severity: 'warning', code: 'syntax', message: w.message });
@@ -243,13 +253,11 @@ class Helpers {
     private readonly lines: string[],
     private readonly deadline: number,
   ) {
-    const walk = (stmts: readonly Stmt[]): void => {
-      for (const s of stmts) {
-        if (s.kind === 'class' || s.kind === 'def') this.defs.push({ name: s.name, range: s.range });
-        if (s.kind === 'if') walk(s.body);
-      }
-    };
-    walk(module.body);
+    // Module-level definitions, also under `if` (`if __name__ == '__main__':`).
+    walk(module.body, (s) => {
+      if (s.kind === 'class' || s.kind === 'def') this.defs.push({ name: s.name, range: s.range });
+      return s.kind === 'if';
+    });
   }
 
   source(r: SourceRange, max = 80): string {
@@ -270,7 +278,7 @@ class Helpers {
   instanceFromFile(p: Plan, inst: Instance | undefined): boolean {
     if (!inst) return false;
     p.mod = inst.mod;
-    p.instance = { source: 'file', description: `${this.source(inst.site)} on line ${line(inst.site)}`, range: inst.site };
+    p.instance = { source: 'file', description: msg`${this.source(inst.site)} on line ${at(inst.site)}`, range: inst.site };
     return true;
   }
 
@@ -300,10 +308,10 @@ class Helpers {
     };
   }
 
-  feedInput(f: Feed): InputInfo {
+  feedInput(f: Feed): InputInfo<Message> {
     const shapes = f.inputs.map((v) => shapeList(firstTensor(v)?.ten.shape) ?? []);
     const label = f.kind === 'call' ? '' : ` (${f.kind === 'export' ? 'export' : f.kind})`;
-    return { shapes, source: f.kind, description: `${this.source(f.site)}${label} on line ${line(f.site)}`, range: f.site, ...(f.note ? { note: f.note } : {}) };
+    return { shapes, source: f.kind, description: msg`${this.source(f.site)}${label} on line ${at(f.site)}`, range: f.site, ...(f.note ? { note: f.note } : {}) };
   }
 
   /** Unknown-shaped tensors for each required forward input (to follow calls without an input shape). */
@@ -319,9 +327,9 @@ class Helpers {
     return { start: r.start, end: { line: r.start.line, character: this.lines[r.start.line]?.length ?? r.start.character } };
   }
 
-  report(p: Plan): ClassAnalysis {
+  report(p: Plan): ClassAnalysis<Message> {
     const cls = p.cls;
-    const diagnostics: SourceDiagnostic[] = [...p.diagnostics];
+    const diagnostics: SourceDiagnostic<Message>[] = [...p.diagnostics];
     const classLine = this.classLine(cls);
     const root = p.mod;
     const run = p.run;
@@ -346,7 +354,7 @@ class Helpers {
     const unused = (m: ModuleObj): boolean => complete && m !== root && !used(m);
 
     // Parameters: each once; unknown ones with their reasons.
-    const paramsUnknown: string[] = [];
+    const paramsUnknown: Message[] = [];
     const seenParams = new Set<ParamRef>();
     let params = 0;
     let unusedParams = 0;
@@ -355,16 +363,16 @@ class Helpers {
     for (const [path, m] of modules) {
       if (unused(m)) unusedModules.add(m);
       const where = path || cls.name;
-      if (m.layer?.why) paramsUnknown.push(`${where} (${m.typeName}): ${m.layer.why.reason}`);
+      if (m.layer?.why) paramsUnknown.push(msg`${where} (${m.typeName}): ${m.layer.why.reason}`);
       else if (m.layer?.entry.lazy && m.params.size === 0) paramsUnknown.push(`${where} (${m.typeName}) takes its input size from the first input, which is not known`);
-      for (const u of m.unknownParts) paramsUnknown.push(`${u.name === '__init__' || u.name === 'contents' ? where : `${path ? `${path}.` : ''}${u.name}`}: ${u.why.reason}`);
+      for (const u of m.unknownParts) paramsUnknown.push(msg`${u.name === '__init__' || u.name === 'contents' ? where : `${path ? `${path}.` : ''}${u.name}`}: ${u.why.reason}`);
       for (const b of m.buffers.values()) buffers += b.shape ? b.shape.reduce((x, y) => x * y, 1) : 0;
       for (const [k, q] of m.params) {
         if (seenParams.has(q)) continue;
         seenParams.add(q);
         const n = q.elements;
         if (n === undefined) {
-          paramsUnknown.push(`${path ? `${path}.` : ''}${k}: ${q.why?.reason ?? 'shape unknown'}`);
+          paramsUnknown.push(msg`${path ? `${path}.` : ''}${k}: ${q.why?.reason ?? 'shape unknown'}`);
           continue;
         }
         params += n;
@@ -374,20 +382,20 @@ class Helpers {
       }
     }
 
-    const layers: LayerAnalysis[] = [];
+    const layers: LayerAnalysis<Message>[] = [];
     const aliases = root ? aliasPaths(root) : new Map<ModuleObj, string[]>();
     for (const [path, m] of modules) {
       if (m === root) continue;
       layers.push(this.layer(path, m, run, hasInput, unused(m), aliases.get(m)));
     }
 
-    const parameters: ParameterAnalysis[] = [];
+    const parameters: ParameterAnalysis<Message>[] = [];
     for (const [path, m] of modules) {
       if (m.kind === 'layer') continue;
       for (const [k, q] of m.params) {
         const full = path ? `${path}.${k}` : k;
         const ownerUnused = unusedModules.has(m) || [...unusedModules].some((u) => isAncestor(pathOf.get(u)!, path));
-        const entry: ParameterAnalysis = { path: full, name: k, requiresGrad: q.requiresGrad, used: !complete || (!ownerUnused && run!.usedParams.has(q)) };
+        const entry: ParameterAnalysis<Message> = { path: full, name: k, requiresGrad: q.requiresGrad, used: !complete || (!ownerUnused && run!.usedParams.has(q)) };
         if (q.shape) {
           entry.shape = q.shape;
           entry.elements = q.elements;
@@ -448,17 +456,17 @@ class Helpers {
     for (const [path, m] of modules) {
       const range = m.registeredAt ?? m.created;
       if (!range) continue;
-      const push = (message: string): void => {
-        const key = `${range.start.line}:${message}`;
+      const push = (message: Message): void => {
+        const key = `${range.start.line}:${messageText(message)}`;
         if (reported.has(key)) return;
         reported.add(key);
         diagnostics.push({ range, severity: 'warning', code: 'unevaluable', message });
       };
-      if (m.layer?.why) push(`${m.typeName}: ${m.layer.why.reason}`);
-      for (const u of m.unknownParts) if (u.name !== '__init__') push(`${path ? `${path}${u.name === 'contents' ? '' : `.${u.name}`}` : u.name}: parameters unknown: ${u.why.reason}`);
+      if (m.layer?.why) push(msg`${m.typeName}: ${m.layer.why.reason}`);
+      for (const u of m.unknownParts) if (u.name !== '__init__') push(msg`${path ? `${path}${u.name === 'contents' ? '' : `.${u.name}`}` : u.name}: parameters unknown: ${u.why.reason}`);
     }
 
-    const costUnknown: string[] = [];
+    const costUnknown: Message[] = [];
     let macs: number | undefined;
     let flops: number | undefined;
     if (run) {
@@ -466,8 +474,8 @@ class Helpers {
       if (hasInput) {
         macs = num(run.macs);
         flops = num(run.flops);
-        for (const u of run.costUnknown) costUnknown.push(u.line ? `line ${u.line}: ${u.reason}` : u.reason);
-        if (p.incomplete) costUnknown.push(`forward() was not followed to its end: ${p.incomplete}`);
+        for (const u of run.costUnknown) costUnknown.push(u.line ? msg`line ${lineAt(u.line)}: ${u.reason}` : u.reason);
+        if (p.incomplete) costUnknown.push(msg`forward() was not followed to its end: ${p.incomplete}`);
         if (run.aborted) costUnknown.push(`forward() ${run.aborted}`);
       }
       if (run.aborted) diagnostics.push({ range: classLine, severity: 'warning', code: run.internalError ? 'internal' : 'limit', message: `forward() of ${cls.name} ${run.aborted}` });
@@ -482,14 +490,14 @@ class Helpers {
     }
     if (!hasForward) diagnostics.push({ range: classLine, severity: 'information', code: 'note', message: `${cls.name} has no forward(): nothing to follow` });
     for (const n of this.ip.notes) {
-      if (contains(cls.def.range, n.range)) diagnostics.push({ range: n.range, severity: n.severity, code: n.internal ? 'internal' : n.severity === 'warning' && /^loop/.test(n.message) ? 'limit' : 'note', message: n.message });
+      if (contains(cls.def.range, n.range)) diagnostics.push({ range: n.range, severity: n.severity, code: n.internal ? 'internal' : n.severity === 'warning' && /^loop/.test(messageText(n.message)) ? 'limit' : 'note', message: n.message });
     }
 
-    const totals: ClassTotals = { params, usedParams: params - unusedParams, unusedParams, paramsUnknown, buffers, costUnknown };
+    const totals: ClassTotals<Message> = { params, usedParams: params - unusedParams, unusedParams, paramsUnknown, buffers, costUnknown };
     if (macs !== undefined) totals.macs = macs;
     if (flops !== undefined) totals.flops = flops;
     const outStats = root && run ? run.stats.get(root) : undefined;
-    const result: ClassAnalysis = {
+    const result: ClassAnalysis<Message> = {
       name: cls.name,
       range: classLine,
       nameRange: cls.def.nameRange,
@@ -507,7 +515,7 @@ class Helpers {
   }
 
   /** A class whose report could not be made (an analysis bug): say so on its line. */
-  failed(cls: ClassInfo, e: Error): ClassAnalysis {
+  failed(cls: ClassInfo, e: Error): ClassAnalysis<Message> {
     return {
       name: cls.name,
       range: this.classLine(cls),
@@ -526,10 +534,10 @@ class Helpers {
     return n === 1 ? 'its 1 parameter is' : `its ${groupDigits(n)} parameters are`;
   }
 
-  private layer(path: string, m: ModuleObj, run: Run | undefined, hasInput: boolean, unused: boolean, aliases: string[] | undefined): LayerAnalysis {
+  private layer(path: string, m: ModuleObj, run: Run | undefined, hasInput: boolean, unused: boolean, aliases: string[] | undefined): LayerAnalysis<Message> {
     const kind = m.kind === 'layer' ? 'layer' : m.kind === 'custom' && containerKind(m) === 'custom' ? 'module' : 'container';
     const range = m.registeredAt ?? m.created;
-    const entry: LayerAnalysis = { path, name: path.slice(path.lastIndexOf('.') + 1), depth: path.split('.').length - 1, type: m.typeName, kind, calls: 0, unused };
+    const entry: LayerAnalysis<Message> = { path, name: path.slice(path.lastIndexOf('.') + 1), depth: path.split('.').length - 1, type: m.typeName, kind, calls: 0, unused };
     if (range) entry.range = range;
     if (m.created) entry.createdAt = m.created;
     const def = this.definedIn(range);
@@ -538,9 +546,9 @@ class Helpers {
     const seen = new Set<ParamRef>();
     let params = 0;
     let buffers = 0;
-    const unknownReasons: string[] = [];
+    const unknownReasons: Message[] = [];
     for (const [sub, c] of namedModules(m)) {
-      if (c.layer?.why) unknownReasons.push(`${sub ? `${sub}: ` : ''}${c.layer.why.reason}`);
+      if (c.layer?.why) unknownReasons.push(msg`${sub ? `${sub}: ` : ''}${c.layer.why.reason}`);
       else if (c.layer?.entry.lazy && c.params.size === 0) unknownReasons.push(`${sub ? `${sub}: ` : ''}${c.typeName} takes its input size from the first input, which is not known`);
       for (const u of c.unknownParts) unknownReasons.push(u.why.reason);
       for (const b of c.buffers.values()) buffers += b.shape ? b.shape.reduce((x, y) => x * y, 1) : 0;
@@ -553,7 +561,7 @@ class Helpers {
     }
     entry.params = params;
     if (buffers) entry.buffers = buffers;
-    if (unknownReasons.length) entry.paramsUnknown = [...new Set(unknownReasons)];
+    if (unknownReasons.length) entry.paramsUnknown = uniqueMessages(unknownReasons);
     if (m.layer?.paramsFormula && !unknownReasons.length) entry.paramsFormula = `${m.layer.paramsFormula} = ${groupDigits(params)}`;
     if (aliases?.length) entry.aliases = aliases;
     const stats = run?.stats.get(m);
@@ -583,7 +591,7 @@ class Helpers {
         entry.inputShapes = (stats.inputs ?? []).map((v) => shapeList(firstTensor(v)?.ten.shape) ?? null);
         const out = firstTensor(stats.output);
         entry.outputShape = shapeList(out?.ten.shape) ?? null;
-        if (!out?.ten.shape) entry.outputUnknown = out?.ten.why ? `${out.ten.why.line ? `after line ${out.ten.why.line}: ` : ''}${out.ten.why.reason}` : stats.output?.t === 'unknown' ? stats.output.why.reason : 'the output is not a tensor';
+        if (!out?.ten.shape) entry.outputUnknown = out?.ten.why ? msg`${out.ten.why.line ? msg`after line ${lineAt(out.ten.why.line)}: ` : ''}${out.ten.why.reason}` : stats.output?.t === 'unknown' ? stats.output.why.reason : 'the output is not a tensor';
       }
     }
     return entry;
@@ -633,10 +641,10 @@ function aliasPaths(root: ModuleObj): Map<ModuleObj, string[]> {
   return extra;
 }
 
-function dedupe(ds: SourceDiagnostic[]): SourceDiagnostic[] {
+function dedupe(ds: SourceDiagnostic<Message>[]): SourceDiagnostic<Message>[] {
   const seen = new Set<string>();
   return ds.filter((d) => {
-    const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`;
+    const key = `${d.range.start.line}:${d.range.start.character}:${d.code}:${messageText(d.message)}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -4,6 +4,7 @@
  * a 0-based range. Anything the analysis does not model is an `unsupported` node carrying the
  * reason, so a half-typed file still yields every statement that parsed.
  */
+import type { Message } from './message';
 
 export interface Position {
   /** 0-based line. */
@@ -15,6 +16,11 @@ export interface Position {
 export interface SourceRange {
   start: Position;
   end: Position;
+}
+
+/** The 1-based line a range starts on, as messages quote it. */
+export function line(r: SourceRange): number {
+  return r.start.line + 1;
 }
 
 interface Node {
@@ -150,7 +156,7 @@ export interface Lambda extends Node {
 }
 export interface Unsupported extends Node {
   kind: 'unsupported';
-  reason: string;
+  reason: Message;
 }
 
 export type PyExpr =
@@ -239,7 +245,7 @@ export type Stmt =
   | (Node & { kind: 'assert'; test?: PyExpr })
   | (Node & { kind: 'del'; targets: PyExpr[] })
   | (Node & { kind: 'global'; names: string[] })
-  | (Node & { kind: 'unsupported'; reason: string })
+  | (Node & { kind: 'unsupported'; reason: Message })
   | FunctionDef
   | ClassDef
   | ImportStmt
@@ -247,7 +253,7 @@ export type Stmt =
 
 export interface SyntaxProblem {
   range: SourceRange;
-  message: string;
+  message: Message;
 }
 
 export interface PyModule {
@@ -259,4 +265,148 @@ export interface PyModule {
   /** `# ...` comments by 0-based line, text after the `#`. */
   comments: Map<number, string>;
   lineCount: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking
+
+export type PyNode = PyExpr | Stmt;
+
+/**
+ * Calls `f` on each direct child of a node — the statements and expressions in it, in source
+ * order: targets, parameter defaults, bases, comprehension targets included.
+ */
+export function forEachChild(n: PyNode, f: (c: PyNode) => void): void {
+  switch (n.kind) {
+    case 'attr':
+      f(n.object);
+      break;
+    case 'call':
+      f(n.func);
+      for (const a of n.args) f(a.value);
+      break;
+    case 'binop':
+    case 'compare':
+    case 'boolop':
+      f(n.left);
+      f(n.right);
+      break;
+    case 'unary':
+      f(n.operand);
+      break;
+    case 'cond':
+      // `body if test else orelse`
+      f(n.body);
+      f(n.test);
+      f(n.orelse);
+      break;
+    case 'starred':
+      f(n.value);
+      break;
+    case 'tuple':
+    case 'list':
+    case 'set':
+      n.elts.forEach(f);
+      break;
+    case 'dict':
+      for (const it of n.items) {
+        if (it.kind === 'pair') f(it.key);
+        f(it.value);
+      }
+      break;
+    case 'slice':
+      if (n.lower) f(n.lower);
+      if (n.upper) f(n.upper);
+      if (n.step) f(n.step);
+      break;
+    case 'subscript':
+      f(n.object);
+      f(n.index);
+      break;
+    case 'comp':
+      f(n.elt);
+      if (n.value) f(n.value);
+      for (const g of n.generators) {
+        f(g.target);
+        f(g.iter);
+        g.ifs.forEach(f);
+      }
+      break;
+    case 'lambda':
+      for (const p of n.params) if (p.default) f(p.default);
+      f(n.body);
+      break;
+    case 'fstr':
+      for (const p of n.parts) if (typeof p !== 'string') f(p.expr);
+      break;
+    case 'assign':
+      n.targets.forEach(f);
+      f(n.value);
+      break;
+    case 'annassign':
+      f(n.target);
+      if (n.value) f(n.value);
+      break;
+    case 'augassign':
+      f(n.target);
+      f(n.value);
+      break;
+    case 'expr':
+      f(n.value);
+      break;
+    case 'return':
+    case 'raise':
+      if (n.value) f(n.value);
+      break;
+    case 'assert':
+      if (n.test) f(n.test);
+      break;
+    case 'del':
+      n.targets.forEach(f);
+      break;
+    case 'if':
+    case 'while':
+      f(n.test);
+      n.body.forEach(f);
+      n.orelse.forEach(f);
+      break;
+    case 'for':
+      f(n.target);
+      f(n.iter);
+      n.body.forEach(f);
+      n.orelse.forEach(f);
+      break;
+    case 'with':
+      for (const it of n.items) {
+        f(it.expr);
+        if (it.target) f(it.target);
+      }
+      n.body.forEach(f);
+      break;
+    case 'try':
+      n.body.forEach(f);
+      for (const h of n.handlers) h.forEach(f);
+      n.orelse.forEach(f);
+      n.finalbody.forEach(f);
+      break;
+    case 'def':
+      for (const p of n.params) if (p.default) f(p.default);
+      n.body.forEach(f);
+      break;
+    case 'class':
+      n.bases.forEach(f);
+      n.body.forEach(f);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Visits nodes and their descendants depth-first, in source order; `visit` returning false skips a node's children. */
+export function walk(nodes: PyNode | readonly PyNode[], visit: (n: PyNode) => boolean | void): void {
+  const go = (n: PyNode): void => {
+    if (visit(n) !== false) forEachChild(n, go);
+  };
+  if (Array.isArray(nodes)) nodes.forEach(go);
+  else go(nodes as PyNode);
 }

@@ -3,9 +3,9 @@
  * collections.OrderedDict, functools.partial, copy.deepcopy), plus methods of lists, dicts,
  * strings and tuples. Anything else is unknown with the reason.
  */
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { Expr } from '../symbolic/expr';
-import { line, type Interpreter, type Kwargs } from './evaluate';
+import type { Interpreter, Kwargs } from './evaluate';
 import { callModuleMethod, deepcopyModule, moduleIsInstance } from './modules';
 import { comparePlain, equalValues, MAX_ITEMS, numLike, pyStr, strFormat, typeName } from './operators';
 import { dictKey, NONE, truthy, unknown, unknownFrom, type ClassInfo, type Value } from './values';

@@ -4,6 +4,7 @@
  * layer shows that reason instead of a guessed count.
  */
 import { ArgError, type ArgDef, type Literal } from './catalogue-types';
+import { msg, type Message } from './message';
 import { describe, NONE, type Value, type Why } from './values';
 
 export function literal(v: Literal): Value {
@@ -64,7 +65,8 @@ export function bindArgs(what: string, signature: readonly ArgDef[], args: reado
 }
 
 function whyOf(name: string, v: Extract<Value, { t: 'unknown' }>): Why {
-  return v.why.line === undefined ? { reason: `${name} is unknown: ${v.why.reason}` } : { reason: `${name} is unknown: ${v.why.reason}`, line: v.why.line };
+  const reason = msg`${name} is unknown: ${v.why.reason}`;
+  return v.why.line === undefined ? { reason } : { reason, line: v.why.line };
 }
 
 /** Typed access to bound layer arguments. */
@@ -78,8 +80,8 @@ export class LayerArgs {
     return this.bound.get(name) ?? NONE;
   }
 
-  fail(reason: string): never {
-    throw new ArgError({ reason: `${this.layer}: ${reason}` });
+  fail(reason: Message): never {
+    throw new ArgError({ reason: msg`${this.layer}: ${reason}` });
   }
 
   private known(name: string): Value {

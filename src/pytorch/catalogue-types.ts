@@ -7,6 +7,7 @@ import type { TensorValue } from '../ops/types';
 import type { Expr } from '../symbolic/expr';
 import type { SourceRange } from './ast';
 import type { LayerArgs } from './catalogue-args';
+import { messageText, type Message } from './message';
 import type { AttrValue } from './op-runner';
 import type { ModuleObj, Value, Why } from './values';
 
@@ -25,17 +26,21 @@ export type Literal = number | boolean | string | null | readonly Literal[] | { 
 /** A value an argument could not supply: the layer is reported with this reason. */
 export class ArgError extends Error {
   constructor(readonly why: Why) {
-    super(why.reason);
+    super(messageText(why.reason));
   }
 }
 
 /** A shape could not be followed through a layer's forward: the output is unknown for this reason. */
-export class ShapeError extends Error {}
+export class ShapeError extends Error {
+  constructor(readonly reason: Message) {
+    super(messageText(reason));
+  }
+}
 
 /** An input was already unknown: the output is unknown for the same reason (no new diagnostic). */
 export class Propagated extends Error {
   constructor(readonly why: Why) {
-    super(why.reason);
+    super(messageText(why.reason));
   }
 }
 
@@ -87,7 +92,7 @@ export interface ForwardCall {
   materialize(params: [string, number[]][], formula: string, attrs?: Record<string, Literal>): void;
   tensorValue(t: TensorValue): Value;
   note(text: string): void;
-  fail(reason: string): never;
+  fail(reason: Message): never;
 }
 
 export interface LayerEntry {

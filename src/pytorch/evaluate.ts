@@ -9,7 +9,9 @@
  * code ends quickly: every statement and call costs a step (a budget per phase), loops stop after
  * MAX_LOOP iterations, calls nest at most MAX_DEPTH deep, lists are capped.
  */
-import type { Argument, ClassDef, FunctionDef, Lambda, Param, PyExpr, PyModule, SourceRange, Stmt } from './ast';
+import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
+import { bindClassAttr, classAttr, nnBaseOf } from './classes';
+import { at, msg, messageText, type Message } from './message';
 import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
@@ -43,7 +45,7 @@ export class LimitExceeded extends Error {}
 
 export interface Note {
   range: SourceRange;
-  message: string;
+  message: Message;
   severity: 'information' | 'warning';
   /** An evaluator bug met on this code (reported, never thrown at the caller). */
   internal?: boolean;
@@ -80,10 +82,6 @@ type Flow = undefined | { k: 'break' } | { k: 'continue' } | { k: 'return'; v: V
 const BREAK: Flow = { k: 'break' };
 const CONTINUE: Flow = { k: 'continue' };
 
-export function line(r: SourceRange): number {
-  return r.start.line + 1;
-}
-
 export class Interpreter {
   readonly globals = new Scope(undefined);
   readonly classes: ClassInfo[] = [];
@@ -95,7 +93,7 @@ export class Interpreter {
   /** > 0 while running a method of an nn.Module class (so calls there are not "the file feeding the model"). */
   inModuleCode = 0;
   /** Why code was not followed to its end (loops cut short, recursion, budgets), in order. */
-  readonly gaveUp: string[] = [];
+  readonly gaveUp: Message[] = [];
   /** Every instance of a module class of the file, in creation order, with the arguments it got. */
   readonly instances: Instance[] = [];
   private limits: Limits = { maxSteps: 200_000, deadline: Infinity };
@@ -117,8 +115,8 @@ export class Interpreter {
     if ((this.steps & 1023) === 0 && Date.now() > this.limits.deadline) throw new LimitExceeded('stopped: the analysis time budget ran out');
   }
 
-  note(range: SourceRange, message: string, severity: Note['severity'] = 'information', internal = false): void {
-    const key = `${range.start.line}:${message}`;
+  note(range: SourceRange, message: Message, severity: Note['severity'] = 'information', internal = false): void {
+    const key = `${range.start.line}:${messageText(message)}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
     this.notes.push(internal ? { range, message, severity, internal } : { range, message, severity });
@@ -157,13 +155,13 @@ export class Interpreter {
         } catch (e) {
           if (e instanceof LimitExceeded) {
             if (Date.now() > deadline) throw e;
-            this.gaveUp.push(`line ${line(s.range)} ${e.message}`);
-            this.note(s.range, `line ${line(s.range)} not followed: it ${e.message}`, 'warning');
+            this.gaveUp.push(msg`line ${at(s.range)} ${e.message}`);
+            this.note(s.range, msg`line ${at(s.range)} not followed: it ${e.message}`, 'warning');
           } else {
             // A bug of the evaluator must not take the whole file down: say where, go on.
-            this.note(s.range, `internal error while following line ${line(s.range)}: ${(e as Error).message}`, 'warning', true);
+            this.note(s.range, msg`internal error while following line ${at(s.range)}: ${(e as Error).message}`, 'warning', true);
           }
-          this.skip([s], this.globals, { reason: `line ${line(s.range)} did not finish`, line: line(s.range) });
+          this.skip([s], this.globals, { reason: msg`line ${at(s.range)} did not finish`, line: line(s.range) });
         } finally {
           spent += this.steps;
           this.depth = 0;
@@ -250,7 +248,7 @@ export class Interpreter {
         return fin ?? flow;
       }
       case 'raise':
-        return { k: 'raise', why: { reason: `raises ${s.value ? exprText(s.value) : 'an exception'} on line ${line(s.range)}`, line: line(s.range) } };
+        return { k: 'raise', why: { reason: msg`raises ${s.value ? exprText(s.value) : 'an exception'} on line ${at(s.range)}`, line: line(s.range) } };
       case 'assert':
       case 'global':
         return undefined;
@@ -299,10 +297,10 @@ export class Interpreter {
       if (mentionsTraining(s.test)) this.skip(t ? s.orelse : s.body, scope);
       return this.execBlock(t ? s.body : s.orelse, scope);
     }
-    const why = test.t === 'unknown' ? test.why.reason : `${typeName(test)} has no static truth value`;
+    const why: Message = test.t === 'unknown' ? test.why.reason : `${typeName(test)} has no static truth value`;
     // A guard that raises (`if stride not in [1, 2]: raise ValueError`): assume the check passes.
     const guard = s.body.some((b) => b.kind === 'raise') && !s.orelse.some((b) => b.kind === 'raise');
-    this.note(s.test.range, `condition on line ${line(s.test.range)} is unknown (${why}): ${guard ? 'assumed it does not raise' : 'the if branch was followed'}`);
+    this.note(s.test.range, msg`condition on line ${at(s.test.range)} is unknown (${why}): ${guard ? 'assumed it does not raise' : 'the if branch was followed'}`);
     this.skip(guard ? s.body : s.orelse, scope);
     return this.execBlock(guard ? s.orelse : s.body, scope);
   }
@@ -317,66 +315,44 @@ export class Interpreter {
     const assigned = new Set<string>();
     const selfAttrs = new Set<string>();
     const selfAssigned = new Set<string>();
-    const walkExpr = (e: PyExpr | undefined): void => {
-      if (!e) return;
-      if (e.kind === 'attr' && e.object.kind === 'name' && e.object.id === 'self') selfAttrs.add(e.name);
-      forEachChild(e, walkExpr);
-    };
     const target = (t: PyExpr): void => {
       if (t.kind === 'name') assigned.add(t.id);
       else if (t.kind === 'tuple' || t.kind === 'list') t.elts.forEach(target);
       else if (t.kind === 'starred') target(t.value);
       else if (t.kind === 'attr' && t.object.kind === 'name' && t.object.id === 'self') selfAssigned.add(t.name);
-      else walkExpr(t);
+      else walk(t, visit);
     };
-    const walk = (ss: readonly Stmt[]): void => {
-      for (const s of ss) {
-        switch (s.kind) {
-          case 'assign':
-            s.targets.forEach(target);
-            walkExpr(s.value);
-            break;
-          case 'annassign':
-          case 'augassign':
-            target(s.target);
-            walkExpr(s.value);
-            break;
-          case 'expr':
-            walkExpr(s.value);
-            // `x.append(...)` mutates x.
-            if (s.value.kind === 'call' && s.value.func.kind === 'attr') target(s.value.func.object);
-            break;
-          case 'return':
-            walkExpr(s.value);
-            break;
-          case 'if':
-          case 'while':
-            walkExpr(s.test);
-            walk(s.body);
-            walk(s.orelse);
-            break;
-          case 'for':
-            target(s.target);
-            walkExpr(s.iter);
-            walk(s.body);
-            walk(s.orelse);
-            break;
-          case 'with':
-            s.items.forEach((i) => walkExpr(i.expr));
-            walk(s.body);
-            break;
-          case 'try':
-            walk(s.body);
-            s.handlers.forEach(walk);
-            walk(s.orelse);
-            walk(s.finalbody);
-            break;
-          default:
-            break;
-        }
+    const visit = (n: PyNode): boolean => {
+      switch (n.kind) {
+        case 'attr':
+          if (n.object.kind === 'name' && n.object.id === 'self') selfAttrs.add(n.name);
+          return true;
+        case 'assign':
+          n.targets.forEach(target);
+          walk(n.value, visit);
+          return false;
+        case 'annassign':
+        case 'augassign':
+          target(n.target);
+          if (n.value) walk(n.value, visit);
+          return false;
+        case 'for':
+          target(n.target);
+          walk([n.iter, ...n.body, ...n.orelse], visit);
+          return false;
+        case 'expr':
+          // `x.append(...)` mutates x.
+          if (n.value.kind === 'call' && n.value.func.kind === 'attr') target(n.value.func.object);
+          return true;
+        case 'def':
+        case 'class':
+          // Their bodies run when called, not here.
+          return false;
+        default:
+          return true;
       }
     };
-    walk(stmts);
+    walk(stmts, visit);
     if (why) {
       for (const n of assigned) if (scope.vars.has(n)) scope.vars.set(n, unknownFrom(why));
       const self = scope.lookup('self');
@@ -389,8 +365,8 @@ export class Interpreter {
   }
 
   private loopGaveUp(s: Extract<Stmt, { kind: 'for' | 'while' }>, scope: Scope, why: Why): void {
-    this.gaveUp.push(`the loop on line ${line(s.range)} was not followed (${why.reason})`);
-    this.note(s.range, `loop on line ${line(s.range)} not followed: ${why.reason}`, 'warning');
+    this.gaveUp.push(msg`the loop on line ${at(s.range)} was not followed (${why.reason})`);
+    this.note(s.range, msg`loop on line ${at(s.range)} not followed: ${why.reason}`, 'warning');
     this.skip(s.body, scope, why);
   }
 
@@ -418,7 +394,7 @@ export class Interpreter {
     }
     const items = this.iterate(iter, s.iter.range);
     if ('reason' in items) {
-      this.loopGaveUp(s, scope, { reason: `it iterates over ${items.reason}`, line: items.line ?? line(s.range) });
+      this.loopGaveUp(s, scope, { reason: msg`it iterates over ${items.reason}`, line: items.line ?? line(s.range) });
       return undefined;
     }
     if (items.length > MAX_LOOP) {
@@ -587,7 +563,7 @@ export class Interpreter {
       }
       case 'cond': {
         const t = this.truth(this.eval(e.test, scope));
-        if (t === undefined) return unknown(`the condition on line ${line(e.range)} is unknown`, line(e.range));
+        if (t === undefined) return unknown(msg`the condition on line ${at(e.range)} is unknown`, line(e.range));
         return this.eval(t ? e.body : e.orelse, scope);
       }
       case 'tuple':
@@ -920,8 +896,8 @@ export class Interpreter {
   /** Calls a function of the file with Python's argument binding. */
   callFunction(fn: Func, args: Value[], kwargs: Kwargs, site: SourceRange): Value {
     if (this.depth >= MAX_DEPTH) {
-      this.gaveUp.push(`calls nest more than ${MAX_DEPTH} deep at line ${line(site)} (recursion?)`);
-      this.note(site, `calls nest more than ${MAX_DEPTH} deep on line ${line(site)} (recursion?): not followed further`, 'warning');
+      this.gaveUp.push(msg`calls nest more than ${MAX_DEPTH} deep at line ${at(site)} (recursion?)`);
+      this.note(site, msg`calls nest more than ${MAX_DEPTH} deep on line ${at(site)} (recursion?): not followed further`, 'warning');
       return unknown(`calls nested more than ${MAX_DEPTH} deep (recursion?)`, line(site));
     }
     const scope = new Scope(fn.scope, collectGlobals(fn.fn));
@@ -992,56 +968,6 @@ export class Interpreter {
   }
 }
 
-/** Which nn container (or Module) a class derives from, through the file's classes. */
-export function nnBaseOf(bases: readonly Value[]): ClassInfo['nnBase'] {
-  for (const b of bases) {
-    if (b.t === 'class' && b.cls.nnBase) return b.cls.nnBase;
-    if (b.t === 'ext') {
-      const p = canonicalNn(b.path);
-      if (p === 'torch.nn.Module') return 'Module';
-      if (p === 'torch.nn.Sequential') return 'Sequential';
-      if (p === 'torch.nn.ModuleList') return 'ModuleList';
-      if (p === 'torch.nn.ModuleDict') return 'ModuleDict';
-      if (/(^|\.)(LightningModule)$/.test(b.path)) return 'Module';
-    }
-  }
-  return undefined;
-}
-
-/** `torch.nn.modules.conv.Conv2d` → `torch.nn.Conv2d`. */
-export function canonicalNn(path: string): string {
-  const m = /^torch\.nn\.modules(?:\.[a-z_]+)?\.([A-Za-z0-9_]+)$/.exec(path);
-  if (m) return `torch.nn.${m[1]}`;
-  return path;
-}
-
-/** A class attribute read through an instance: methods bound, properties called, static/class methods as such. */
-export function bindClassAttr(ip: Interpreter, c: Value, self: Value, site: SourceRange): Value {
-  if (c.t !== 'func') return c;
-  if (c.kind === 'property') return ip.callFunction(c, [self], [], site);
-  if (c.kind === 'static') return c;
-  if (c.kind === 'class') {
-    const cls = self.t === 'module' ? self.mod.cls : self.t === 'object' ? self.obj.cls : undefined;
-    return cls ? { t: 'method', fn: c, self: { t: 'class', cls } } : c;
-  }
-  return { t: 'method', fn: c, self };
-}
-
-/** A class attribute through the file's bases (depth-first, left to right). */
-export function classAttr(cls: ClassInfo, name: string, seen = new Set<ClassInfo>()): Value | undefined {
-  if (seen.has(cls)) return undefined;
-  seen.add(cls);
-  const v = cls.ns.get(name);
-  if (v !== undefined) return v;
-  for (const b of cls.bases) {
-    if (b.t === 'class') {
-      const hit = classAttr(b.cls, name, seen);
-      if (hit !== undefined) return hit;
-    }
-  }
-  return undefined;
-}
-
 function superAttr(cls: ClassInfo, name: string): Value | undefined {
   for (const b of cls.bases) {
     if (b.t === 'class') {
@@ -1099,7 +1025,7 @@ function bindParams(fn: Func, args: Value[], kwargs: Kwargs, scope: Scope, dflt:
     if (bound.has(p.name) || p.kind === 'star' || p.kind === 'dstar') continue;
     const d = dflt(p);
     if (d !== undefined) scope.vars.set(p.name, d);
-    else scope.vars.set(p.name, unknown(`argument '${p.name}' of ${fn.name}() was not given (call on line ${line(site)})`, line(site)));
+    else scope.vars.set(p.name, unknown(msg`argument '${p.name}' of ${fn.name}() was not given (call on line ${at(site)})`, line(site)));
   }
   return undefined;
 }
@@ -1113,78 +1039,13 @@ function describeExt(path: string): string {
 
 /** Whether an expression reads `self.training`. */
 function mentionsTraining(e: PyExpr): boolean {
-  if (e.kind === 'attr' && e.name === 'training' && e.object.kind === 'name' && e.object.id === 'self') return true;
   let hit = false;
-  forEachChild(e, (c) => {
-    if (!hit && mentionsTraining(c)) hit = true;
+  walk(e, (n) => {
+    if (hit) return false;
+    hit = n.kind === 'attr' && n.name === 'training' && n.object.kind === 'name' && n.object.id === 'self';
+    return !hit;
   });
   return hit;
-}
-
-/** Calls `f` on each direct sub-expression of `e`. */
-export function forEachChild(e: PyExpr, f: (c: PyExpr) => void): void {
-  switch (e.kind) {
-    case 'attr':
-      f(e.object);
-      break;
-    case 'call':
-      f(e.func);
-      for (const a of e.args) f(a.value);
-      break;
-    case 'binop':
-    case 'compare':
-    case 'boolop':
-      f(e.left);
-      f(e.right);
-      break;
-    case 'unary':
-      f(e.operand);
-      break;
-    case 'cond':
-      f(e.test);
-      f(e.body);
-      f(e.orelse);
-      break;
-    case 'starred':
-      f(e.value);
-      break;
-    case 'tuple':
-    case 'list':
-    case 'set':
-      e.elts.forEach(f);
-      break;
-    case 'dict':
-      for (const it of e.items) {
-        if (it.kind === 'pair') f(it.key);
-        f(it.value);
-      }
-      break;
-    case 'slice':
-      if (e.lower) f(e.lower);
-      if (e.upper) f(e.upper);
-      if (e.step) f(e.step);
-      break;
-    case 'subscript':
-      f(e.object);
-      f(e.index);
-      break;
-    case 'comp':
-      f(e.elt);
-      if (e.value) f(e.value);
-      for (const g of e.generators) {
-        f(g.iter);
-        g.ifs.forEach(f);
-      }
-      break;
-    case 'lambda':
-      f(e.body);
-      break;
-    case 'fstr':
-      for (const p of e.parts) if (typeof p !== 'string') f(p.expr);
-      break;
-    default:
-      break;
-  }
 }
 
 /** Short source-like text of an expression, for messages. */

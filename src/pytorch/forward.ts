@@ -8,11 +8,13 @@
 import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { callStdlib } from './builtins';
 import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
-import { canonicalNn, classAttr, LimitExceeded, line, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
+import { canonicalNn, classAttr } from './classes';
+import { LimitExceeded, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
+import { at, lineAt, msg, messageText, type Message } from './message';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
 import { constructNn, containerKind, makeLayer, namedModules, paramValue } from './modules';
@@ -24,7 +26,7 @@ export interface ModuleStats {
   macs: Expr;
   flops: Expr;
   /** Why some of this module's work could not be costed. */
-  costUnknown: string[];
+  costUnknown: Message[];
   /** First call: input tensors (undefined shape = unknown) and the output. */
   inputs?: Value[];
   output?: Value;
@@ -35,7 +37,7 @@ export interface ModuleStats {
 
 export interface ShapeNote {
   range: SourceRange;
-  message: string;
+  message: Message;
 }
 
 export class Run {
@@ -43,7 +45,7 @@ export class Run {
   readonly stack: ModuleObj[] = [];
   macs = Expr.ZERO;
   flops = Expr.ZERO;
-  readonly costUnknown: { reason: string; line?: number }[] = [];
+  readonly costUnknown: { reason: Message; line?: number }[] = [];
   readonly usedParams = new Set<ParamRef>();
   readonly referenced = new Set<ModuleObj>();
   readonly shapeNotes: ShapeNote[] = [];
@@ -99,22 +101,23 @@ export class Torch implements TorchSemantics {
     }
   }
 
-  recordUnknown(reason: string, at?: number): void {
+  recordUnknown(reason: Message, atLine?: number): void {
     const run = this.run;
     if (!run) return;
-    if (!run.costUnknown.some((u) => u.reason === reason)) run.costUnknown.push(at === undefined ? { reason } : { reason, line: at });
+    const key = messageText(reason);
+    if (!run.costUnknown.some((u) => messageText(u.reason) === key)) run.costUnknown.push(atLine === undefined ? { reason } : { reason, line: atLine });
     for (const m of run.stack) {
       const s = run.stat(m);
-      if (!s.costUnknown.includes(reason)) s.costUnknown.push(reason);
+      if (!s.costUnknown.some((r) => messageText(r) === key)) s.costUnknown.push(reason);
     }
   }
 
-  shapeNote(site: SourceRange, reason: string): void {
+  shapeNote(site: SourceRange, reason: Message): void {
     if (!this.run) return;
-    const key = `${site.start.line}:${site.start.character}:${reason}`;
+    const key = `${site.start.line}:${site.start.character}:${messageText(reason)}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
-    this.run.shapeNotes.push({ range: site, message: `shape unknown after line ${line(site)}: ${reason}` });
+    this.run.shapeNotes.push({ range: site, message: msg`shape unknown after line ${at(site)}: ${reason}` });
   }
 
   private ctx(ip: Interpreter): TorchCtx {
@@ -239,7 +242,7 @@ export class Torch implements TorchSemantics {
     if (!run && ip.inModuleCode === 0) {
       // The file runs the model at top level: that is an input shape. The call is still
       // followed (without costing it) so what the script does with the output stays known.
-      this.feeds.push({ mod, kind: 'call', inputs: args, kwargs, site, text: 'a call' });
+      this.feeds.push({ mod, kind: 'call', inputs: args, kwargs, site });
       ip.inModuleCode++;
       try {
         return this.dispatch(ip, mod, args, kwargs, site);
@@ -294,7 +297,7 @@ export class Torch implements TorchSemantics {
       }
     }
     if (kind === 'Sequential') {
-      if (mod.unknownParts.length) return this.fail(site, `${mod.typeName} contents are unknown: ${mod.unknownParts[0].why.reason}`);
+      if (mod.unknownParts.length) return this.fail(site, msg`${mod.typeName} contents are unknown: ${mod.unknownParts[0].why.reason}`);
       let x = args[0] ?? NONE;
       for (const child of mod.children.values()) x = this.callModule(ip, child, [x], [], site);
       return x;
@@ -302,7 +305,7 @@ export class Torch implements TorchSemantics {
     return this.fail(site, `${mod.typeName} is not callable (it has no forward)`);
   }
 
-  private fail(site: SourceRange, reason: string): Value {
+  private fail(site: SourceRange, reason: Message): Value {
     this.shapeNote(site, reason);
     this.recordUnknown(reason, line(site));
     return unknownTensor({ reason, line: line(site) });
@@ -314,7 +317,7 @@ export class Torch implements TorchSemantics {
     if (run) for (const p of mod.params.values()) run.usedParams.add(p);
     if (state.why || state.config === undefined) {
       const why = state.why ?? { reason: 'its arguments are unknown' };
-      const reason = `${mod.typeName}${why.line ? ` (line ${why.line})` : ''} could not be built: ${why.reason}`;
+      const reason = msg`${mod.typeName}${why.line ? msg` (line ${lineAt(why.line)})` : ''} could not be built: ${why.reason}`;
       return this.fail(site, reason);
     }
     try {
@@ -323,11 +326,11 @@ export class Torch implements TorchSemantics {
       return state.entry.forward(f);
     } catch (e) {
       if (e instanceof Propagated) {
-        this.recordUnknown(`input shape unknown${e.why.line ? ` after line ${e.why.line}` : ''}: ${e.why.reason}`, e.why.line);
+        this.recordUnknown(msg`input shape unknown${e.why.line ? msg` after line ${lineAt(e.why.line)}` : ''}: ${e.why.reason}`, e.why.line);
         return unknownTensor(e.why);
       }
       if (e instanceof ShapeError || e instanceof OpFailure || e instanceof ArgError) {
-        const reason = `${mod.typeName}: ${e instanceof ArgError ? e.why.reason : e.message}`;
+        const reason = msg`${mod.typeName}: ${e instanceof ArgError ? e.why.reason : e instanceof ShapeError ? e.reason : e.message}`;
         return this.fail(site, reason);
       }
       throw e;
@@ -480,7 +483,7 @@ class ForwardCallImpl implements ForwardCall {
     this.ip.note(this.site, text);
   }
 
-  fail(reason: string): never {
+  fail(reason: Message): never {
     throw new ShapeError(reason);
   }
 }

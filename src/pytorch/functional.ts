@@ -10,12 +10,13 @@
  */
 import { Expr, product } from '../symbolic/expr';
 import type { TensorValue } from '../ops/types';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
+import { at, msg, type Message } from './message';
 import { asInt, bindArgs, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ArgDef } from './catalogue-types';
 import { flattenShape } from './catalogue-linear';
 import { padShape, resize, type OpSink } from './catalogue-simple';
-import { line, type Interpreter, type Kwargs } from './evaluate';
+import type { Interpreter, Kwargs } from './evaluate';
 import { shapeText } from './format';
 import { OpFailure, type AttrValue } from './op-runner';
 import { numLike, sliceIndices, typeName } from './operators';
@@ -34,7 +35,7 @@ export interface TorchCtx {
   inlineLayer(type: string, ctorArgs: Value[], ctorKwargs: Kwargs, inputs: Value[], inputKwargs: Kwargs, params: Record<string, TensorValue | undefined>, site: SourceRange): Value;
   useParam(p: ParamRef): void;
   /** Records "shape unknown after line N: reason" once, at the place it started. */
-  shapeNote(site: SourceRange, reason: string): void;
+  shapeNote(site: SourceRange, reason: Message): void;
 }
 
 type Tensor = Extract<Value, { t: 'tensor' }>;
@@ -48,13 +49,13 @@ function unknownTensor(why: Why, dtype = FLOAT): Value {
 }
 
 /** Runs `f`, turning failures into unknown tensors with their reason (and a note where they start). */
-export function guard(ctx: TorchCtx, site: SourceRange, what: string, f: () => Value): Value {
+export function guard(ctx: TorchCtx, site: SourceRange, what: Message, f: () => Value): Value {
   try {
     return f();
   } catch (e) {
     if (e instanceof Propagated) return unknownTensor(e.why);
     if (e instanceof ShapeError || e instanceof OpFailure || e instanceof ArgError) {
-      const reason = `${what}: ${e instanceof ArgError ? e.why.reason : e.message}`;
+      const reason = msg`${what}: ${e instanceof ArgError ? e.why.reason : e instanceof ShapeError ? e.reason : e.message}`;
       ctx.shapeNote(site, reason);
       return unknownTensor({ reason, line: line(site) });
     }
@@ -323,7 +324,7 @@ const BINARY_OPS: Record<string, string> = {
 
 /** `a op b` where one side is a tensor. */
 export function tensorBinary(ctx: TorchCtx, op: string, a: Value, b: Value, site: SourceRange): Value {
-  return guard(ctx, site, `${op} on line ${line(site)}`, () => {
+  return guard(ctx, site, msg`${op} on line ${at(site)}`, () => {
     const x = tv(ctx, a, 'left operand');
     const y = tv(ctx, b, 'right operand');
     if (op === '@') return tensorOf(ctx.op('MatMul', [x, y])[0]);
@@ -941,7 +942,7 @@ export function tensorUnary(ctx: TorchCtx, op: string, a: Value, site: SourceRan
 
 /** x[...] with ints, slices, None, Ellipsis (basic indexing: no arithmetic). */
 export function tensorIndex(ctx: TorchCtx, v: Tensor, index: Value, site: SourceRange): Value {
-  return guard(ctx, site, `indexing on line ${line(site)}`, () => {
+  return guard(ctx, site, msg`indexing on line ${at(site)}`, () => {
     const x = tv(ctx, v, 'tensor');
     const s = x.shape!;
     const items = index.t === 'tuple' ? index.items : [index];

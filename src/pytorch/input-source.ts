@@ -16,9 +16,8 @@
 import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
 import type { SourceRange } from './ast';
-import { line, type Interpreter, type Kwargs } from './evaluate';
+import type { Interpreter, Kwargs } from './evaluate';
 import { parsePython } from './parse';
-import { shapeText } from './format';
 import type { ModuleObj, Value } from './values';
 import type { InputSourceKind } from './types';
 
@@ -31,7 +30,6 @@ export interface Feed {
   inputs: Value[];
   kwargs: Kwargs;
   site: SourceRange;
-  text: string;
   note?: string;
 }
 
@@ -73,10 +71,6 @@ function tensorsOf(v: Value | undefined): Value[] | undefined {
   return undefined;
 }
 
-function describeShapes(shapes: readonly (readonly number[])[]): string {
-  return shapes.map((s) => shapeText(s)).join(', ');
-}
-
 const PATHS: Record<string, FeedKind> = {
   'torchinfo.summary': 'torchinfo',
   'torchinfo.torchinfo.summary': 'torchinfo',
@@ -103,21 +97,20 @@ export function profilerFeed(_ip: Interpreter, path: string, args: Value[], kwar
   if (!kind) return undefined;
   const model = args[0] ?? kw(kwargs, 'model') ?? kw(kwargs, 'func');
   if (model?.t !== 'module') return 'ignored';
-  const at = `on line ${line(site)}`;
   const withBatch = (shapes: number[][], batch: number): Value[] => shapes.map((s) => tensor([batch, ...s]));
   switch (kind) {
     case 'torchinfo': {
       const data = tensorsOf(kw(kwargs, 'input_data'));
-      if (data) return { mod: model.mod, kind, inputs: data, kwargs: [], site, text: `torchinfo.summary(input_data=...) ${at}` };
+      if (data) return { mod: model.mod, kind, inputs: data, kwargs: [], site };
       const shapes = shapesOf(args[1] ?? kw(kwargs, 'input_size'));
       if (!shapes) return 'ignored';
       const batchDim = kw(kwargs, 'batch_dim');
       if (batchDim?.t === 'int') {
         const d = batchDim.v;
         const full = shapes.map((s) => [...s.slice(0, d), 1, ...s.slice(d)]);
-        return { mod: model.mod, kind, inputs: full.map((s) => tensor(s)), kwargs: [], site, text: `summary(..., ${describeShapes(shapes)}, batch_dim=${d}) (torchinfo) ${at}`, note: 'batch_dim given: a batch of 1 is inserted, as torchinfo does' };
+        return { mod: model.mod, kind, inputs: full.map((s) => tensor(s)), kwargs: [], site, note: 'batch_dim given: a batch of 1 is inserted, as torchinfo does' };
       }
-      return { mod: model.mod, kind, inputs: shapes.map((s) => tensor(s)), kwargs: [], site, text: `summary(..., ${describeShapes(shapes)}) (torchinfo) ${at}` };
+      return { mod: model.mod, kind, inputs: shapes.map((s) => tensor(s)), kwargs: [], site };
     }
     case 'torchsummary': {
       const shapes = shapesOf(args[1] ?? kw(kwargs, 'input_size'));
@@ -130,29 +123,28 @@ export function profilerFeed(_ip: Interpreter, path: string, args: Value[], kwar
         inputs: withBatch(shapes, batch),
         kwargs: [],
         site,
-        text: `summary(..., ${describeShapes(shapes)}) (torchsummary) ${at}`,
         note: batch === 1 && !(bs?.t === 'int' && bs.v > 0) ? "torchsummary's input_size has no batch dimension: batch 1 is used (torchsummary itself runs a batch of 2 and prints -1)" : undefined,
       };
     }
     case 'thop': {
       const inputs = tensorsOf(args[1] ?? kw(kwargs, 'inputs'));
-      return inputs ? { mod: model.mod, kind, inputs, kwargs: [], site, text: `thop.profile(..., inputs=...) ${at}` } : 'ignored';
+      return inputs ? { mod: model.mod, kind, inputs, kwargs: [], site } : 'ignored';
     }
     case 'ptflops': {
       if (kw(kwargs, 'input_constructor')) return 'ignored';
       const res = shapeOf(args[1] ?? kw(kwargs, 'input_res'));
       if (!res) return 'ignored';
-      return { mod: model.mod, kind, inputs: [tensor([1, ...res])], kwargs: [], site, text: `get_model_complexity_info(..., ${shapeText(res)}) (ptflops) ${at}`, note: 'ptflops runs a batch of 1' };
+      return { mod: model.mod, kind, inputs: [tensor([1, ...res])], kwargs: [], site, note: 'ptflops runs a batch of 1' };
     }
     case 'torchstat': {
       const res = shapeOf(args[1] ?? kw(kwargs, 'input_size'));
       if (!res) return 'ignored';
-      return { mod: model.mod, kind, inputs: [tensor([1, ...res])], kwargs: [], site, text: `torchstat.stat(..., ${shapeText(res)}) ${at}`, note: 'torchstat runs a batch of 1' };
+      return { mod: model.mod, kind, inputs: [tensor([1, ...res])], kwargs: [], site, note: 'torchstat runs a batch of 1' };
     }
     case 'fvcore':
     case 'export': {
       const inputs = tensorsOf(args[1] ?? kw(kwargs, 'inputs') ?? kw(kwargs, 'args') ?? kw(kwargs, 'example_inputs'));
-      return inputs ? { mod: model.mod, kind, inputs, kwargs: [], site, text: `${path}(...) ${at}` } : 'ignored';
+      return inputs ? { mod: model.mod, kind, inputs, kwargs: [], site } : 'ignored';
     }
     default:
       return 'ignored';

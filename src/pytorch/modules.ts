@@ -7,11 +7,13 @@
  */
 import { DataType } from '../onnx/model';
 import { Expr } from '../symbolic/expr';
-import type { SourceRange } from './ast';
+import { line, type SourceRange } from './ast';
 import { ArgError, type BuildContext, type Literal } from './catalogue-types';
 import { bindArgs, LayerArgs, literal } from './catalogue-args';
 import { layerEntry } from './catalogue';
-import { bindClassAttr, canonicalNn, classAttr, line, type Interpreter, type Kwargs } from './evaluate';
+import { bindClassAttr, canonicalNn, classAttr } from './classes';
+import type { Interpreter, Kwargs } from './evaluate';
+import { at, msg, messageText } from './message';
 import { indexOf, sliceIndices, sliceItems } from './operators';
 import { ModuleObj, NONE, ParamRef, unknown, unknownFrom, type ClassInfo, type ModuleKind, type Value, type Why } from './values';
 
@@ -45,7 +47,7 @@ export function instantiateClass(ip: Interpreter, cls: ClassInfo, args: Value[],
     const obj = ip.newObject(cls);
     if (argsWhy) return unknownFrom(argsWhy);
     const r = ip.callMethod(obj, cls, '__init__', args, kwargs, site);
-    if (r?.t === 'unknown' && /^raises /.test(r.why.reason)) return r;
+    if (r?.t === 'unknown' && /^raises /.test(messageText(r.why.reason))) return r;
     return obj;
   }
   const mod = new ModuleObj(cls.name, 'custom', site);
@@ -63,7 +65,7 @@ export function instantiateClass(ip: Interpreter, cls: ClassInfo, args: Value[],
       const r = ip.callFunction(init, [self, ...args], kwargs, site);
       if (r.t === 'unknown') {
         mod.unknownParts.push({ name: '__init__', why: r.why });
-        ip.note(site, `${cls.name}(...) on line ${line(site)}: __init__ ${r.why.reason}`, 'warning');
+        ip.note(site, msg`${cls.name}(...) on line ${at(site)}: __init__ ${r.why.reason}`, 'warning');
       }
     } else callModuleMethod(ip, mod, '__init__', args, kwargs, site);
   } finally {
@@ -237,7 +239,7 @@ export function getModuleAttr(ip: Interpreter, mod: ModuleObj, name: string, sit
   if (MODULE_API.has(name)) return { t: 'builtin', name: `nn.${name}`, self: moduleValue(mod) };
   if (mod.layer?.why) return unknownFrom(mod.layer.why);
   const part = mod.unknownParts[0];
-  if (part) return unknown(`${mod.typeName} has no known attribute '${name}' (${part.why.reason})`, line(site));
+  if (part) return unknown(msg`${mod.typeName} has no known attribute '${name}' (${part.why.reason})`, line(site));
   return unknown(`${mod.typeName} has no attribute '${name}'`, line(site));
 }
 
@@ -290,7 +292,7 @@ export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: S
   }
   if (kind === 'Sequential' || kind === 'ModuleList' || kind === 'ParameterList') {
     const items = itemsOf(mod);
-    if (mod.unknownParts.length) return unknown(`${kind} contents are unknown (${mod.unknownParts[0].why.reason})`, line(site));
+    if (mod.unknownParts.length) return unknown(msg`${kind} contents are unknown (${mod.unknownParts[0].why.reason})`, line(site));
     if (idx.t === 'slice') {
       const b = sliceIndices(idx, items.length);
       if ('reason' in b) return unknownFrom(b);
@@ -307,7 +309,7 @@ export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: S
 
 export function moduleIter(_ip: Interpreter, mod: ModuleObj, site: SourceRange): Value[] | Why {
   const kind = containerKind(mod);
-  if (mod.unknownParts.length && kind !== 'custom' && kind !== 'layer') return { reason: `${kind} contents are unknown (${mod.unknownParts[0].why.reason})`, line: line(site) };
+  if (mod.unknownParts.length && kind !== 'custom' && kind !== 'layer') return { reason: msg`${kind} contents are unknown (${mod.unknownParts[0].why.reason})`, line: line(site) };
   if (kind === 'ModuleDict' || kind === 'ParameterDict') return [...mod.children.keys(), ...mod.params.keys()].map((k) => ({ t: 'str', v: k }) as Value);
   if (kind === 'Sequential' || kind === 'ModuleList' || kind === 'ParameterList') return itemsOf(mod);
   return { reason: `a ${mod.typeName} is not iterable`, line: line(site) };
@@ -378,7 +380,7 @@ export function callModuleMethod(ip: Interpreter, mod: ModuleObj, name: string, 
       const n = named('name', 0);
       const m = named('module', 1);
       if (n?.t !== 'str') {
-        if (m?.t === 'module') mod.unknownParts.push({ name: 'add_module', why: { reason: `add_module with a name that is not known (line ${line(site)})` } });
+        if (m?.t === 'module') mod.unknownParts.push({ name: 'add_module', why: { reason: msg`add_module with a name that is not known (line ${at(site)})` } });
         return NONE;
       }
       if (m) setModuleAttr(ip, mod, n.v, m, site);

@@ -21,6 +21,7 @@ import type {
   Stmt,
   SyntaxProblem,
 } from './ast';
+import { msg, type Message } from './message';
 
 /** Deeper nesting than this (in expressions or blocks) is not followed: hostile input must not overflow the stack. */
 const MAX_DEPTH = 120;
@@ -108,7 +109,7 @@ class Converter {
       enter: (n) => {
         if (n.type.isError) {
           this.errorAt.push(n.from);
-          this.errors.push({ range: this.range(n.from, Math.max(n.to, n.from)), message: `syntax error on line ${this.pos(n.from).line + 1}` });
+          this.errors.push({ range: this.range(n.from, Math.max(n.to, n.from)), message: msg`syntax error on line ${this.pos(n.from)}` });
         }
       },
     });
@@ -119,7 +120,7 @@ class Converter {
       const first = this.nbspLines[0];
       warnings.push({
         range: { start: { line: first, character: 0 }, end: { line: first, character: 0 } },
-        message: `${this.nbspLines.length} line${this.nbspLines.length > 1 ? 's' : ''} (first: line ${first + 1}) contain non-breaking spaces (U+00A0), which Python rejects; they were read as spaces`,
+        message: msg`${this.nbspLines.length} line${this.nbspLines.length > 1 ? 's' : ''} (first: line ${{ line: first, character: 0 }}) contain non-breaking spaces (U+00A0), which Python rejects; they were read as spaces`,
       });
     }
     return { body, errors: this.errors, warnings, comments: this.directives(), lineCount: this.lineStarts.length };
@@ -172,9 +173,9 @@ class Converter {
     return lo < this.errorAt.length && this.errorAt[lo] < to;
   }
 
-  private syntaxReason(from: number): string {
+  private syntaxReason(from: number): Message {
     const at = this.errorAt.find((e) => e >= from) ?? from;
-    return `syntax error on line ${this.pos(at).line + 1}`;
+    return msg`syntax error on line ${this.pos(at)}`;
   }
 
   private kids(n: SyntaxNode): SyntaxNode[] {

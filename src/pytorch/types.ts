@@ -1,6 +1,10 @@
 /**
  * What `analyzePython` returns: plain data (JSON-serializable), ranges 0-based. Counts are exact
  * integers; a quantity that could not be known is absent, with the reasons beside it.
+ *
+ * Texts that can quote a source line (messages, descriptions, reasons) are of type `T`: a
+ * `string` as returned, a `Message` (its quoted lines kept as positions, message.ts) inside the
+ * engine, where results are moved after an edit before they are rendered.
  */
 import type { SourceRange } from './ast';
 
@@ -30,11 +34,11 @@ export type DiagnosticCode =
   /** A bug of the analysis met on this code: reported instead of thrown. */
   | 'internal';
 
-export interface SourceDiagnostic {
+export interface SourceDiagnostic<T = string> {
   range: SourceRange;
   severity: Severity;
   code: DiagnosticCode;
-  message: string;
+  message: T;
 }
 
 /** Where the input shape of a class came from. */
@@ -62,26 +66,26 @@ export type InputSourceKind =
   /** `options.defaultInput`. */
   | 'setting';
 
-export interface InputInfo {
+export interface InputInfo<T = string> {
   /** One shape per forward input; a dim is a number (or a symbol name). */
   shapes: (number | string)[][];
   source: InputSourceKind;
   /** How to say it: `summary(net, (12, 1, 224, 224)) (torchinfo) on line 93`. */
-  description: string;
+  description: T;
   range?: SourceRange;
   /** An assumption made (torchsummary's batch). */
-  note?: string;
+  note?: T;
 }
 
 /** How the analyzed instance of the class was constructed. */
-export interface InstanceInfo {
+export interface InstanceInfo<T = string> {
   /** `file`: the file constructs it (module level / `if __name__ == '__main__':`); `first-use`: built by another class; `defaults`: its __init__ defaults. */
   source: 'file' | 'first-use' | 'defaults';
-  description: string;
+  description: T;
   range?: SourceRange;
 }
 
-export interface LayerAnalysis {
+export interface LayerAnalysis<T = string> {
   /** `conv7`, `features.0`, `layer1.0.conv1` (as named_modules). */
   path: string;
   /** Attribute name: the last path segment. */
@@ -102,7 +106,7 @@ export interface LayerAnalysis {
   /** `(3·3·512 + 1)·512 = 2,359,808` for catalogue layers. */
   paramsFormula?: string;
   /** Why (some) parameters are unknown; `params` then counts the known ones. */
-  paramsUnknown?: string[];
+  paramsUnknown?: T[];
   buffers?: number;
   /** Times forward() called it (0 = never). */
   calls: number;
@@ -114,31 +118,31 @@ export interface LayerAnalysis {
   /** First call: `3·3·512 · 512·14·14 · batch 12`. */
   macsFormula?: string;
   /** Why (some of) its work could not be costed. */
-  costUnknown?: string[];
+  costUnknown?: T[];
   inputShapes?: ((number | string)[] | null)[];
   /** First call's output (the first tensor of a tuple); null when unknown. */
   outputShape?: (number | string)[] | null;
   /** Why the output shape is unknown. */
-  outputUnknown?: string;
+  outputUnknown?: T;
   /** Never reached from forward(): its parameters count in model.parameters() but do no work. */
   unused: boolean;
   /** Other paths registering the same module object. */
   aliases?: string[];
 }
 
-export interface ParameterAnalysis {
+export interface ParameterAnalysis<T = string> {
   /** `cls_token`, `blocks.0.gamma`. */
   path: string;
   name: string;
   shape?: number[];
   elements?: number;
-  unknown?: string;
+  unknown?: T;
   range?: SourceRange;
   requiresGrad: boolean;
   used: boolean;
 }
 
-export interface ClassTotals {
+export interface ClassTotals<T = string> {
   /** model.parameters(): every parameter once, used or not (known ones). */
   params: number;
   /** Parameters forward() reaches. */
@@ -146,16 +150,16 @@ export interface ClassTotals {
   /** Parameters of modules (and nn.Parameters) forward() never reaches. */
   unusedParams: number;
   /** Why some parameters are unknown (then the counts are lower bounds). */
-  paramsUnknown: string[];
+  paramsUnknown: T[];
   buffers: number;
   /** One forward pass at the input shape; absent without an input shape. */
   macs?: number;
   flops?: number;
   /** Work that could not be costed (then macs/flops are lower bounds). */
-  costUnknown: string[];
+  costUnknown: T[];
 }
 
-export interface ClassAnalysis {
+export interface ClassAnalysis<T = string> {
   name: string;
   /** The `class X(...):` line. */
   range: SourceRange;
@@ -164,28 +168,26 @@ export interface ClassAnalysis {
   bodyRange: SourceRange;
   /** The nn base it derives from (through the file's classes). */
   base: 'Module' | 'Sequential' | 'ModuleList' | 'ModuleDict';
-  instance: InstanceInfo;
-  input?: InputInfo;
+  instance: InstanceInfo<T>;
+  input?: InputInfo<T>;
   /** Output shapes of forward (the first tensor of each returned item). */
   outputShapes?: ((number | string)[] | null)[];
-  totals: ClassTotals;
-  layers: LayerAnalysis[];
+  totals: ClassTotals<T>;
+  layers: LayerAnalysis<T>[];
   /** nn.Parameter attributes (torchsummary does not count these). */
-  parameters: ParameterAnalysis[];
-  diagnostics: SourceDiagnostic[];
+  parameters: ParameterAnalysis<T>[];
+  diagnostics: SourceDiagnostic<T>[];
 }
 
-export interface SourceAnalysis {
-  classes: ClassAnalysis[];
+export interface SourceAnalysis<T = string> {
+  classes: ClassAnalysis<T>[];
   /** Diagnostics outside any class (syntax errors, module-level code). */
-  diagnostics: SourceDiagnostic[];
+  diagnostics: SourceDiagnostic<T>[];
   /** Milliseconds the analysis took. */
   elapsedMs: number;
 }
 
 export interface AnalyzeOptions {
-  /** One per open document: the next analysis re-parses only around the edit. */
-  parseCache?: import('./parse').ParseCache;
   /** Input shape for classes the file does not feed (a setting), e.g. [1, 3, 224, 224]. */
   defaultInput?: number[];
   /** Wall-clock budget for the whole file (default 400 ms): hostile code stops with a reason. */

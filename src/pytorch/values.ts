@@ -5,10 +5,11 @@
 import type { Expr } from '../symbolic/expr';
 import type { ClassDef, FunctionDef, Lambda, SourceRange } from './ast';
 import type { LayerEntry } from './catalogue-types';
+import type { Message } from './message';
 
 /** Why a value is unknown, and the 1-based line where that started. */
 export interface Why {
-  reason: string;
+  reason: Message;
   line?: number;
   /** The unknown value may be a module with parameters (a call into code that is not analyzed). */
   maybeModule?: boolean;
@@ -62,7 +63,7 @@ export function int(v: number): Value {
   return { t: 'int', v };
 }
 
-export function unknown(reason: string, line?: number): Value {
+export function unknown(reason: Message, line?: number): Value {
   return { t: 'unknown', why: line === undefined ? { reason } : { reason, line } };
 }
 

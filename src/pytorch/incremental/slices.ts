@@ -12,11 +12,11 @@
  * in order (the definition that reaches a statement, not every definition of the name).
  *
  * Python is dynamic; this is an over-approximation for the ordinary cases, and files using
- * `globals()`, `exec`, `eval` or `import *` are marked dynamic (the caller analyzes them whole).
- * The caller also re-analyzes the whole file once typing pauses, so a miss here lasts until then.
+ * `globals()`, `exec`, `eval` or `import *` are marked dynamic (analyzed whole). The editor asks
+ * for a whole-file analysis once typing pauses, so a miss here lasts until then.
  */
 import type { SyntaxNode } from '@lezer/common';
-import type { ParseCache } from '../../src/pytorch';
+import type { ParseCache } from '../parse';
 
 /** Names whose use can bind any module name: such files are analyzed whole. */
 const DYNAMIC = new Set(['globals', 'exec', 'eval', 'vars', 'locals', '__import__']);
