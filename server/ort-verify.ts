@@ -7,7 +7,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { FileSource, FolderHost } from '../src/io/file-source';
+import { FileSource, FolderHost, modelFolder } from '../src/io/file-source';
 import { appendGraphOutputs, type ExtraOutput } from '../src/onnx/append-outputs';
 import { loadOnnx, readTensorValues } from '../src/onnx/load';
 import type { OnnxGraph } from '../src/onnx/model';
@@ -66,7 +66,7 @@ export async function verifyShapes(file: string, bindings: Bindings): Promise<Ve
     session = await ort.InferenceSession.create(bytes, {
       logSeverityLevel: 3,
       // Loaded from memory, the model's external data is looked for in its own folder.
-      extra: { session: { model_external_initializers_file_folder_path: path.dirname(await fs.realpath(file)) } },
+      extra: { session: { model_external_initializers_file_folder_path: modelFolder(file) } },
     });
   } catch (e) {
     return fail(`onnxruntime could not load the model: ${oneLine(e)}`);
