@@ -40,8 +40,11 @@ import { profileFile } from '../src/formats/profile-file';
 import { analyzePython } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import { toReportDoc } from '../src/report/json';
+import { stopAnalysisClock } from './helpers/analysis-clock';
 import { SUITE_MS } from './helpers/limits';
 import { waitFor } from './helpers/lsp-client';
+
+stopAnalysisClock();
 
 const ROOT = path.join(__dirname, '..');
 const DIR = path.join(__dirname, 'fixtures', 'pytorch');

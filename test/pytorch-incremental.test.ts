@@ -17,7 +17,10 @@ import { buildGraph } from '../server/analyzers/pytorch-slices';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
 import { DEFAULT_SETTINGS } from '../server/protocol';
+import { stopAnalysisClock } from './helpers/analysis-clock';
 import { generatedPythonFile } from './helpers/python-source';
+
+stopAnalysisClock();
 
 const ctx: AnalyzerContext = {
   folderOf: () => undefined,

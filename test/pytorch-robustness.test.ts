@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { analyzePython } from '../src/pytorch/analyze';
 import { parsePython } from '../src/pytorch/parse';
 import type { ClassAnalysis, SourceAnalysis } from '../src/pytorch/types';
+import { stopAnalysisClock } from './helpers/analysis-clock';
+
+stopAnalysisClock();
 
 function cls(r: SourceAnalysis, name: string): ClassAnalysis {
   const c = r.classes.find((k) => k.name === name);

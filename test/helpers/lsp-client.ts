@@ -57,11 +57,12 @@ export function buildIfStale(): void {
 
 /** Polls until `check` returns a value (not undefined/false); only a hang fails, naming what it waited for. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  // performance.now: test files that stop the analysis clock (Date.now) still end a hang.
+  const end = performance.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
