@@ -44,7 +44,7 @@ import {
   type Settings,
 } from '../common/protocol';
 import { readSettings } from './settings';
-import { Cancelled, WorkerPool } from './worker-pool';
+import { Cancelled, JobHold, WorkerPool } from './worker-pool';
 import { uriToPath, Workspace, type Folder } from './workspace';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -64,7 +64,7 @@ let scanDone!: () => void;
 const scanned = new Promise<void>((resolve) => (scanDone = resolve));
 
 /** Profiles: up to two at a time, leaving a core to the editor; a cancelled one stops its worker. */
-const profilePool = new WorkerPool(spawnWorker, Math.max(1, Math.min(2, os.availableParallelism() - 1)), true);
+const profilePool = new WorkerPool(spawnWorker, Math.max(1, Math.min(2, os.availableParallelism() - 1)), true, JobHold.fromEnv(process.env));
 /** Verify Shapes loads onnxruntime in its own worker (started on first use) so profiles go on meanwhile. */
 const verifyPool = new WorkerPool(spawnWorker, 1, false);
 

@@ -144,7 +144,8 @@ export class ModelStore {
       st = await fs.stat(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { outcome: { error: `${path.basename(file)}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }, profileMs: 0 };
+      const why = code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'a loop of symbolic links' : (e as Error).message;
+      return { outcome: { error: `${path.basename(file)}: ${why}` }, profileMs: 0 };
     }
     const stamp = `${st.size}:${st.mtimeMs}`;
     const bkey = optionsKey(options);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { inferOptions, type ProfileOptions } from '../src/formats';
-import { FileSource, FolderHost } from '../src/io';
+import { FileSource, FolderHost, modelFolder } from '../src/io';
 import { appendGraphOutputs, DataType, type ExtraOutput, loadOnnx, type OnnxGraph, readTensorValues } from '../src/onnx';
 import { inferModel } from '../src/profile';
 import { printable } from '../src/report';
@@ -65,7 +65,7 @@ export async function verifyShapes(file: string, bindings: ProfileOptions): Prom
     session = await ort.InferenceSession.create(bytes, {
       logSeverityLevel: 3,
       // Loaded from memory, the model's external data is looked for in its own folder.
-      extra: { session: { model_external_initializers_file_folder_path: path.dirname(await fs.realpath(file)) } },
+      extra: { session: { model_external_initializers_file_folder_path: modelFolder(file) } },
     });
   } catch (e) {
     return fail(`onnxruntime could not load the model: ${oneLine(e)}`);

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Job, JobResults, WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -41,6 +43,7 @@ export class WorkerPool {
     private readonly spawn: () => Worker,
     size: number,
     private readonly stopOnCancel: boolean,
+    private readonly hold?: JobHold,
   ) {
     this.slots = Array.from({ length: size }, () => ({}));
   }
@@ -89,8 +92,13 @@ export class WorkerPool {
       const p = this.queue.shift()!;
       slot.running = p;
       slot.worker ??= this.start(slot);
-      slot.worker.postMessage({ id: p.id, job: p.job } satisfies WorkerRequest);
       p.onStart?.();
+      // Cancelled or its worker gone while held: nothing to post.
+      const post = (): void => {
+        if (slot.running === p) slot.worker?.postMessage({ id: p.id, job: p.job } satisfies WorkerRequest);
+      };
+      if (this.hold?.holding()) void this.hold.until(p.job).then(post);
+      else post();
     }
   }
 
@@ -119,5 +127,51 @@ export class WorkerPool {
       this.dispatch();
     });
     return w;
+  }
+}
+
+/**
+ * A debugging hook, for tests that must catch a job under way (cancel it, supersede it, watch its
+ * progress) whatever the machine's speed: the server reads FLOPLENS_TEST_HOLD_JOBS=<file> once at
+ * start. While <file> exists, a job handed to a worker waits before it is posted, counted as
+ * running (so cancelling it stops its worker), and the server's stderr says
+ * `FlopLens: holding <kind> <file name>`; deleting <file> lets every held job run. Unset — as
+ * always outside tests — nothing is held and nothing is watched.
+ */
+export class JobHold {
+  private released?: Promise<void>;
+
+  private constructor(private readonly file: string) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv): JobHold | undefined {
+    const file = env.FLOPLENS_TEST_HOLD_JOBS;
+    return file ? new JobHold(path.resolve(file)) : undefined;
+  }
+
+  holding(): boolean {
+    return fs.existsSync(this.file);
+  }
+
+  /** Resolves once the file is gone; says on stderr what it holds, which is what tests wait for. */
+  until(job: Job): Promise<void> {
+    process.stderr.write(`FlopLens: holding ${job.kind} ${path.basename(job.file)}\n`);
+    if (!this.released) {
+      let watcher: fs.FSWatcher | undefined;
+      this.released = new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (!this.holding()) resolve();
+        };
+        try {
+          watcher = fs.watch(path.dirname(this.file), check);
+        } catch {
+          resolve(); // its folder is gone, so is the file
+        }
+        check(); // deleted before the watch began
+      }).then(() => {
+        watcher?.close();
+        this.released = undefined;
+      });
+    }
+    return this.released;
   }
 }

@@ -5,8 +5,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export interface Folder {
   uri: string;
   path: string;
-  /** The folder's real path, for checks that symbolic links do not lead outside it. */
-  real: string;
 }
 
 /** The scan stops after this many directory entries or models, whichever comes first. */
@@ -33,6 +31,18 @@ export function isInside(root: string, p: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+/**
+ * Whether `file` is a regular file, following symbolic links wherever they lead: false for a
+ * dangling link, a loop of links, a folder, a pipe or a device, and for anything unreadable.
+ */
+export async function isRegularFile(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Folders nobody keeps models in for this extension to find: dependencies and dot-folders (.git, .venv). */
 function skipped(name: string): boolean {
   return name === 'node_modules' || name.startsWith('.');
@@ -49,13 +59,8 @@ export class Workspace {
   async add(uri: string): Promise<Folder | undefined> {
     const p = uriToPath(uri);
     if (!p || this.folders.some((f) => f.path === p)) return undefined;
-    let real: string;
-    try {
-      real = await fs.realpath(p);
-    } catch {
-      return undefined;
-    }
-    const folder = { uri, path: p, real };
+    if (!(await fs.stat(p).then((st) => st.isDirectory(), () => false))) return undefined;
+    const folder = { uri, path: p };
     this.folders.push(folder);
     return folder;
   }
@@ -79,23 +84,22 @@ export class Workspace {
   }
 
   /**
-   * Whether the server may read `file` as a model of this workspace: inside a folder, not under a
-   * skipped folder, and (through symbolic links too) really inside it.
+   * Whether the server may read `file` as a model of this workspace: its path is inside a folder,
+   * not under a skipped folder, and names a regular file. A symbolic link there is the user's own
+   * and is followed wherever it leads (a data drive, a Hugging Face cache), as VS Code opens it:
+   * the model found by the scan is the model opened in the panel.
    */
   async admits(file: string): Promise<boolean> {
     const f = this.folderOf(file);
     if (!f) return false;
     if (path.relative(f.path, file).split(path.sep).slice(0, -1).some(skipped)) return false;
-    try {
-      return isInside(f.real, await fs.realpath(file));
-    } catch {
-      return false;
-    }
+    return isRegularFile(file);
   }
 
   /**
-   * Model files under a folder, breadth first, skipping node_modules and dot-folders and never
-   * following linked folders. Stops at a cap so a huge tree cannot stall the server; says so.
+   * Model files under a folder, breadth first, skipping node_modules and dot-folders. Linked
+   * model files are followed; linked folders are not (a loop, or a whole data drive, would never
+   * end). Stops at a cap so a huge tree cannot stall the server; says so.
    */
   async scan(folder: Folder, extensions: readonly string[]): Promise<{ files: string[]; capped: boolean }> {
     const files: string[] = [];

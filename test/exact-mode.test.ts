@@ -4,6 +4,10 @@
  * the static analysis — totals and per-layer params and MACs. Then the errors a user can meet,
  * the refusal in untrusted workspaces, the lens, the result texts, and the language server's
  * wiring (bundled script, worker pool, trust notification) over stdio.
+ *
+ * Nothing here depends on the machine's speed: exports run under a limit no healthy run nears
+ * (SUITE_MS), the slowest fixture classes at the smallest input they take, and the timeout and
+ * cancel tests use a stand-in script that waits until it is stopped.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +40,11 @@ import { profileFile } from '../src/formats/profile-file';
 import { analyzePython, planBuild } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import { toReportDoc } from '../src/report/json';
+import { stopAnalysisClock } from './helpers/analysis-clock';
+import { SUITE_MS } from './helpers/limits';
+import { waitFor } from './helpers/lsp-client';
+
+stopAnalysisClock();
 
 const ROOT = path.join(__dirname, '..');
 const DIR = path.join(__dirname, 'fixtures', 'pytorch');
@@ -49,8 +58,25 @@ const CANNOT: Record<string, { why: string; error: RegExp }> = {
   'layer_zoo.py:Zoo': { why: 'torch 1.13 cannot export an AdaptiveMaxPool2d with uneven bins to ONNX', error: /adaptive_max_pool2d/ },
 };
 
+/**
+ * Classes whose own input makes the export slow (seed 002's file profiles MyNet at batch 12 ×
+ * 224², 90 G MACs) run from a temporary copy whose class line carries `# floplens: input=(…)`,
+ * which the analysis takes before the file's own call; at the file's own input the static
+ * analysis is checked against torch in pytorch-analyze.test.ts. These are the smallest inputs the
+ * models take: MyNet's fc1 expects 7×7×512 features (224²), ResNet pools adaptively. VGG16 stays
+ * at its 224² (the ONNX export of its adaptive pooling to 7×7 needs an even split) and its 138 M
+ * parameters take the time whatever the input: only its limit is scaled (EXPORT_LIMIT_S).
+ */
+const SMALL_INPUT: Record<string, string> = {
+  'seed002_mynet.py:MyNet': '(1, 1, 224, 224)',
+  'resnet18.py:ResNet': '(1, 3, 64, 64)',
+};
+
+/** floplens.exactMode.timeoutSeconds here: these tests check figures, not speed. */
+const EXPORT_LIMIT_S = SUITE_MS / 1000;
+
 function deps(over: { trusted?: boolean; settings?: Partial<Settings> } = {}): ExactModeDeps {
-  const settings = { ...DEFAULT_SETTINGS, pythonPath: PYTHON, ...over.settings };
+  const settings = { ...DEFAULT_SETTINGS, pythonPath: PYTHON, exactMode: { enabled: true, timeoutSeconds: EXPORT_LIMIT_S }, ...over.settings };
   return {
     trusted: () => over.trusted ?? true,
     settings: () => settings,
@@ -74,13 +100,32 @@ before(() => {
 });
 
 describe('every fixture class torch can build: static = exact', { concurrency: 2 }, () => {
+  let small: string;
+  before(() => {
+    small = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-exact-small-'));
+  });
+  after(() => fs.rmSync(small, { recursive: true, force: true }));
+
   for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.py')).sort()) {
     const text = fs.readFileSync(path.join(DIR, file), 'utf8');
-    for (const cls of analyzePython(text).classes) {
-      const key = `${file}:${cls.name}`;
+    for (const original of analyzePython(text).classes) {
+      const { name, range } = original;
+      const key = `${file}:${name}`;
       const cannot = CANNOT[key];
-      test(cannot ? `${key}: cannot — ${cannot.why}; the error says so` : key, async () => {
-        const r = await run(path.join(DIR, file), cls.name, deps(), cls.range.start.line);
+      const input = SMALL_INPUT[key];
+      test(cannot ? `${key}: cannot — ${cannot.why}; the error says so` : input ? `${key} at input ${input}` : key, async () => {
+        let source = path.join(DIR, file);
+        let cls = original;
+        if (input) {
+          // Same lines, so every layer keeps its line number.
+          const lines = text.split('\n');
+          lines[range.start.line] += `  # floplens: input=${input}`;
+          source = path.join(small, file);
+          fs.writeFileSync(source, lines.join('\n'));
+          cls = analyzePython(lines.join('\n')).classes.find((c) => c.name === name)!;
+          assert.equal(`(${cls.input!.shapes[0]!.join(', ')})`, input, 'the comment gives the input');
+        }
+        const r = await run(source, name, deps(), range.start.line);
         if (cannot) {
           assert.match(r.error ?? '', cannot.error);
           assert.equal(r.layers.length, 0);
@@ -105,6 +150,7 @@ describe('every fixture class torch can build: static = exact', { concurrency: 2
         for (const l of cls.layers) assert.ok(torchPaths.has(l.path), `${l.path} is a module torch has`);
         for (const l of r.layers) if (l.static && l.line !== undefined) assert.equal(l.line, cls.layers.find((s) => s.path === l.path)!.range!.start.line);
         assert.equal(r.agrees, true);
+        if (input) assert.deepEqual(r.inputs!.map((i) => `(${i.shape.join(', ')})`), [input], 'torch ran at the small input');
         // Token ids: the first export with float inputs fails in the embedding, ids are retried.
         if (key === 'sequence.py:TinyTransformer') assert.deepEqual(r.inputs, [{ shape: [1, 16], dtype: 'int64' }]);
       });
@@ -176,8 +222,24 @@ describe('how the module is built', () => {
 
 describe('errors a user can meet', () => {
   let dir: string;
+  /** A stand-in for export_module.py that says it started (the folder it was given) and waits to be stopped. */
+  let waiting: string;
+  let started: string;
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-exact-test-'));
+    started = path.join(dir, 'started');
+    waiting = path.join(dir, 'wait_forever.py');
+    fs.writeFileSync(
+      waiting,
+      [
+        'import os, sys, time',
+        `with open(${JSON.stringify(`${started}.tmp`)}, "w") as f: f.write(sys.argv[sys.argv.index("--out") + 1])`,
+        `os.rename(${JSON.stringify(`${started}.tmp`)}, ${JSON.stringify(started)})`,
+        'while True:',
+        '    time.sleep(60)',
+        '',
+      ].join('\n'),
+    );
     fs.writeFileSync(
       path.join(dir, 'broken.py'),
       ['import torch.nn as nn', '', '', '# floplens: input=(1, 3)', 'class Broken(nn.Module):', '    def __init__(self):', '        super().__init__()', '        raise ValueError("width must be even")', '', '    def forward(self, x):', '        return x', ''].join('\n'),
@@ -215,7 +277,9 @@ describe('errors a user can meet', () => {
   });
 
   test('the timeout stops it', async () => {
-    const r = await run(path.join(DIR, 'seed004_shared.py'), 'BaseNet', deps({ settings: { exactMode: { enabled: true, timeoutSeconds: 0.2 } } }));
+    // A script that never ends: stopped by the timeout on any machine.
+    const d = { ...deps({ settings: { exactMode: { enabled: true, timeoutSeconds: 0.2 } } }), script: waiting };
+    const r = await run(path.join(DIR, 'seed004_shared.py'), 'BaseNet', d);
     assert.equal(r.error, `${PYTHON} did not build and export BaseNet() within 0.2 s (floplens.exactMode.timeoutSeconds)`);
   });
 
@@ -230,13 +294,15 @@ describe('errors a user can meet', () => {
   test('not a module class; a cancelled run leaves no temp folder', async () => {
     const r = await run(path.join(DIR, 'seed004_shared.py'), 'Nope');
     assert.equal(r.error, 'Nope is not an nn.Module class of this file (as the saved file reads)');
-    const temps = (): string[] => fs.readdirSync(os.tmpdir()).filter((f) => /^floplens-exact-\w{6}$/.test(f));
-    const before = temps();
+    // Cancelled once the script runs in its temp folder, which must then be gone.
+    fs.rmSync(started, { force: true });
     const abort = new AbortController();
-    const pending = profileExactly(path.join(DIR, 'seed004_shared.py'), { uri: 'file:///x', className: 'BaseNet' }, deps(), abort.signal);
-    setTimeout(() => abort.abort(), 300);
+    const pending = profileExactly(path.join(DIR, 'seed004_shared.py'), { uri: 'file:///x', className: 'BaseNet' }, { ...deps(), script: waiting }, abort.signal);
+    const temp = await waitFor('the script started', () => fs.existsSync(started) && fs.readFileSync(started, 'utf8'));
+    assert.ok(fs.existsSync(temp), temp);
+    abort.abort();
     await assert.rejects(pending, /cancelled/);
-    assert.deepEqual(temps(), before);
+    assert.equal(fs.existsSync(temp), false, `${temp} removed`);
   });
 });
 
@@ -295,7 +361,7 @@ describe('lens and texts', () => {
   });
 });
 
-describe('over the language server', { timeout: 120_000 }, () => {
+describe('over the language server', { timeout: SUITE_MS }, () => {
   const SERVER = path.join(ROOT, 'dist', 'server.js');
   let proc: ChildProcess;
   let conn: ProtocolConnection;
@@ -309,7 +375,8 @@ describe('over the language server', { timeout: 120_000 }, () => {
     fs.copyFileSync(path.join(DIR, 'seed004_shared.py'), file);
     proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? { pythonPath: PYTHON } : null)));
+    const floplens = { pythonPath: PYTHON, exactMode: { enabled: true, timeoutSeconds: EXPORT_LIMIT_S } };
+    conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? floplens : null)));
     conn.listen();
     await conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,

@@ -10,6 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzePython } from '../src/pytorch/analyze';
 import type { ClassAnalysis, LayerAnalysis, SourceAnalysis } from '../src/pytorch/types';
+import { stopAnalysisClock } from './helpers/analysis-clock';
+
+stopAnalysisClock();
 
 const DIR = path.join(__dirname, 'fixtures', 'pytorch');
 

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { analyzePython } from '../src/pytorch/analyze';
 import { cataloguedLayers } from '../src/pytorch/catalogue';
 import type { ClassAnalysis, LayerAnalysis } from '../src/pytorch/types';
+import { stopAnalysisClock } from './helpers/analysis-clock';
+
+stopAnalysisClock();
 
 /** One layer `self.m = <ctor>` in a module whose forward passes its inputs to it. */
 function one(ctor: string, inputs?: number[][], forward = 'return self.m(*xs)'): { c: ClassAnalysis; m: LayerAnalysis } {

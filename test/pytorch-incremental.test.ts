@@ -12,6 +12,9 @@ import { analyzePython, PythonDocument, type ClassAnalysis, type SourceAnalysis 
 import { buildGraph } from '../src/pytorch/incremental/slices';
 import { ParseCache } from '../src/pytorch/parse';
 import { generatedPythonFile, randomEdit, random } from './helpers/python-source';
+import { stopAnalysisClock } from './helpers/analysis-clock';
+
+stopAnalysisClock();
 
 test('PythonDocument: incremental analyses equal whole-file analyses after every kind of edit', () => {
   for (const seed of [1, 2, 3]) {

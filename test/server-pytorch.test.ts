@@ -18,7 +18,8 @@ import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
 import { DEFAULT_SETTINGS } from '../common/protocol';
-import { LspClient, waitFor } from './helpers/lsp-client';
+import { SUITE_MS } from './helpers/limits';
+import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { generatedPythonFile, PYTORCH_FIXTURES, random, randomEdit } from './helpers/python-source';
 
 const HALF_TYPED = `import torch
@@ -57,7 +58,7 @@ class _Evil_Net_(nn.Module):
         return self.heads['<img src=x onerror=alert(1)>'](x)
 `;
 
-describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 60_000 }, () => {
+describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: SUITE_MS }, () => {
   let root: string;
   let ws: string;
   let client: LspClient;
@@ -158,8 +159,10 @@ describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 
     // Another class name, or the budget raised: the diagnostic goes.
     await client.configure({ budgets: [{ glob: '**/budgeted.py', class: 'Other*', macs: '50G' }] });
     await waitFor('the budget diagnostic gone', () => !client.diagnosticsOf(file('budgeted.py'))?.some((x) => x.code === 'budget'));
+    // Settings changes republish every open file's diagnostics: wait for that, not for a time.
+    const published = client.publications.get(uri(file('budgeted.py'))) ?? 0;
     await client.configure({ budgets: [{ glob: '**/*.py', macs: '100G' }], budgetSeverity: 'error' });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('diagnostics under the 100 G budget', () => (client.publications.get(uri(file('budgeted.py'))) ?? 0) > published);
     assert.ok(!client.diagnosticsOf(file('budgeted.py'))?.some((x) => x.code === 'budget'));
     await client.configure({ budgets: [{ glob: '**/*.py', macs: '1G' }], budgetSeverity: 'error' });
     const over = await waitFor('every class over 1 G', () => client.diagnosticsOf(file('budgeted.py'))?.find((x) => x.code === 'budget'));

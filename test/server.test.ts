@@ -28,12 +28,13 @@ import {
   type Settings,
 } from '../common/protocol';
 import { FIXTURES } from './helpers/fixtures';
+import { SUITE_MS } from './helpers/limits';
 import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { writeModelFile, type NodeSpec } from './helpers/onnx-builder';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
-describe('language server over stdio', { timeout: 60_000 }, () => {
+describe('language server over stdio', { timeout: SUITE_MS }, () => {
   let root: string;
   let ws: string;
   let client: LspClient;
@@ -67,7 +68,7 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
         ],
       },
     });
-    // Large enough that profiling takes well over the 200 ms after which progress shows.
+    // Tests hold its jobs under way (LspClient.holdJobs) rather than count on it being slow.
     const nodes: NodeSpec[] = [];
     for (let i = 0; i < 20_000; i++) nodes.push({ opType: 'Relu', inputs: [i ? `v${i}` : 'X'], outputs: [`v${i + 1}`], name: `block${Math.floor(i / 10)}/relu${i}` });
     await writeModelFile(model('big.onnx'), { graph: { nodes, inputs: [{ name: 'X', shape: ['n', 64] }], outputs: [{ name: 'v20000' }] } });
@@ -92,13 +93,35 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
         ],
       },
     });
-    // Not models of this workspace: skipped folders, and a link leading outside it.
+    // Not models of this workspace: skipped folders.
     for (const dir of ['node_modules/pkg', '.cache']) {
       fs.mkdirSync(path.join(ws, dir), { recursive: true });
       fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), path.join(ws, dir, 'skipped.onnx'));
     }
+    // The user's links: to a model outside the workspace (a data drive, a Hugging Face cache), a
+    // dangling one, a loop, and a folder linking back to the workspace (never walked).
     fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), path.join(root, 'outside.onnx'));
     fs.symlinkSync(path.join(root, 'outside.onnx'), model('link.onnx'));
+    fs.symlinkSync(path.join(root, 'gone.onnx'), model('dangling.onnx'));
+    fs.symlinkSync(model('loop-b.onnx'), model('loop-a.onnx'));
+    fs.symlinkSync(model('loop-a.onnx'), model('loop-b.onnx'));
+    fs.symlinkSync(ws, model('again'));
+    // Linked models with external weights: beside the real file (found), beside the link only (not).
+    fs.mkdirSync(path.join(root, 'cache'));
+    for (const name of ['beside.onnx', 'apart.onnx']) {
+      await writeModelFile(path.join(root, 'cache', name), {
+        graph: {
+          nodes: [{ opType: 'MatMul', inputs: ['X', 'W'], outputs: ['Y'] }],
+          inputs: [{ name: 'X', shape: [1, 4] }],
+          outputs: [{ name: 'Y' }],
+          initializers: [{ name: 'W', dims: [4, 2], external: { location: `${name}.data` } }],
+        },
+      });
+      fs.symlinkSync(path.join(root, 'cache', name), model(name));
+    }
+    const weights = Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]).buffer);
+    fs.writeFileSync(path.join(root, 'cache', 'beside.onnx.data'), weights);
+    fs.writeFileSync(model('apart.onnx.data'), weights);
     fs.writeFileSync(
       path.join(ws, 'app.py'),
       [
@@ -146,10 +169,12 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     assert.equal(init.capabilities.workspace?.workspaceFolders?.supported, true);
   });
 
-  test('ListModels: every model of the workspace with exact totals, nothing from skipped folders or outside', async () => {
+  test('ListModels: every model of the workspace with exact totals, linked ones too, nothing from skipped folders', async () => {
     const list = await listModels();
-    const names = list.map((m) => path.basename(new URL(m.uri).pathname)).sort();
-    assert.deepEqual(names, ['big.onnx', 'broken.onnx', 'hostile.onnx', 'resnet18.onnx', 'shared_conv.onnx', 'small.onnx', 'swap.onnx', 'tiny_transformer.onnx']);
+    // No dangling link, no loop, nothing through the folder linking back (models/again/…).
+    const names = list.map((m) => path.relative(path.join(ws, 'models'), new URL(m.uri).pathname)).sort();
+    const expected = ['apart', 'beside', 'big', 'broken', 'hostile', 'link', 'resnet18', 'shared_conv', 'small', 'swap', 'tiny_transformer'];
+    assert.deepEqual(names, expected.map((n) => `${n}.onnx`));
     const resnet = list.find((m) => m.uri === uri(model('resnet18.onnx')))!;
     assert.equal(resnet.macs, 1_814_073_344);
     assert.equal(resnet.params, 11_684_712);
@@ -189,7 +214,8 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
   test('code lenses on the lines naming models, with totals, opening the profile', async () => {
     const ls = await lenses(path.join(ws, 'app.py'));
     const byLine = new Map(ls.map((l) => [l.range.start.line, l]));
-    assert.deepEqual([...byLine.keys()].sort(), [1, 2, 3], 'no lens for a missing file, a path outside the folder, a link leading outside, a bare glob');
+    assert.deepEqual([...byLine.keys()].sort(), [1, 2, 3, 6], 'no lens for a missing file, a path outside the folder, a bare glob');
+    assert.equal(byLine.get(6)!.command!.title, 'link.onnx · 9 params · 4.719 M MACs · 9.437 M FLOPs', 'a link inside the folder is followed wherever it leads');
     const resnet = byLine.get(1)!;
     assert.equal(resnet.command?.title, 'resnet18.onnx · 11.68 M params · 1.814 G MACs · 3.636 G FLOPs');
     assert.equal(resnet.command?.command, 'floplens.openProfile');
@@ -276,6 +302,38 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     await waitFor('symbolic again', async () => (await client.conn.sendRequest(ProfileRequest, { uri: uri(tiny) })).report?.totals.macs !== 2_138_112);
   });
 
+  test('a model linked from outside the workspace gets its budget diagnostic, as one found there', async () => {
+    const link = model('link.onnx');
+    await configure({ budgets: [{ glob: 'models/link.onnx', macs: '1M' }] });
+    const d = await waitFor('budget diagnostic of link.onnx', () => diagnosticsOf(link)?.length === 1 && diagnosticsOf(link));
+    assert.match(d[0].message, /^MACs 4\.719 M exceed the budget of 1 M \(floplens\.budgets "models\/link\.onnx"\)/);
+    await configure({});
+    await waitFor('diagnostics cleared', () => diagnosticsOf(link)?.length === 0);
+  });
+
+  test('a dangling link and a loop of links: skipped by the scan, one line when asked for', async () => {
+    for (const [name, why] of [['dangling.onnx', 'no such file'], ['loop-a.onnx', 'a loop of symbolic links']] as const) {
+      const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model(name)) });
+      assert.equal(r.error, `${name}: ${why}`);
+      assert.equal(r.report, undefined);
+    }
+    assert.equal(diagnosticsOf(model('dangling.onnx')), undefined, 'not a model of the workspace');
+  });
+
+  test("a linked model's external data is read beside the real file, never beside the link", async () => {
+    const missing = /external data file "\w+\.onnx\.data" is (not there|missing)/;
+    const beside = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('beside.onnx')) });
+    assert.equal(beside.report?.totals.params, 8);
+    assert.deepEqual(beside.report?.warnings.filter((w) => missing.test(w)), []);
+    const runs = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('beside.onnx')) });
+    assert.deepEqual({ error: runs.error, compared: runs.compared, mismatches: runs.mismatches }, { error: undefined, compared: 1, mismatches: [] });
+    // apart.onnx.data lies beside the link only.
+    const apart = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('apart.onnx')) });
+    assert.deepEqual(apart.report?.warnings.filter((w) => missing.test(w)), ['external data file "apart.onnx.data" is not there: weights are not needed for counting, but the model cannot run as is']);
+    const refused = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('apart.onnx')) });
+    assert.match(refused.error ?? '', /^apart\.onnx: external data file "apart\.onnx\.data" is missing/);
+  });
+
   test('SetBindings re-profiles the model with its own bindings', async () => {
     const tiny = uri(model('tiny_transformer.onnx'));
     const before = changed.length;
@@ -313,34 +371,62 @@ describe('language server over stdio', { timeout: 60_000 }, () => {
     assert.ok(!(await listModels()).some((m) => m.uri.endsWith('/broken.onnx')));
   });
 
+  // The next three hold the server's jobs under way (LspClient.holdJobs), so what they catch in
+  // flight is there on any machine, however fast or loaded.
+
   test('$/progress begin and end around a long profile', async () => {
-    // A fresh profile (new bindings) of the 20,000-node model.
-    const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 3 } } });
-    assert.equal(r.report?.totals.nodes, 20_000);
-    assert.ok(r.profileMs > 0);
-    const seen = await waitFor('progress end for big.onnx', () => [...progress.values()].find((p) => p.begin?.title.includes('big.onnx') && p.end));
-    assert.equal(seen.begin?.cancellable, false);
+    // A fresh profile (new bindings) of the 20,000-node model, held until its progress shows.
+    const before = progress.size;
+    client.holdJobs();
+    try {
+      const pending = client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 3 } } });
+      const shown = await waitFor('progress begin for big.onnx', () => [...progress.values()].slice(before).find((p) => p.begin?.title.includes('big.onnx')));
+      assert.equal(shown.begin?.cancellable, false);
+      client.releaseJobs();
+      const r = await pending;
+      assert.equal(r.report?.totals.nodes, 20_000);
+      assert.ok(r.profileMs > 0);
+      await waitFor('progress end for big.onnx', () => shown.end);
+    } finally {
+      client.releaseJobs();
+    }
   });
 
   test('a request for a newer version of the file supersedes the one in flight: both get the new result', async () => {
     const big = model('big.onnx');
     const params = { uri: uri(big), bindings: { dims: { n: 7 } } };
-    const older = client.conn.sendRequest(ProfileRequest, params);
-    await new Promise((r) => setTimeout(r, 100));
-    const later = new Date(Date.now() + 5000);
-    fs.utimesSync(big, later, later);
-    const newer = await client.conn.sendRequest(ProfileRequest, params);
-    const first = await older;
-    assert.equal(first.report?.totals.nodes, 20_000);
-    assert.ok(newer.profileMs > 0);
-    assert.equal(first.profileMs, newer.profileMs, 'one job answered both');
+    const held = client.heldJobs(big);
+    client.holdJobs();
+    try {
+      const older = client.conn.sendRequest(ProfileRequest, params);
+      await waitFor('the older job under way', () => client.heldJobs(big) > held);
+      const later = new Date(fs.statSync(big).mtimeMs + 5000);
+      fs.utimesSync(big, later, later);
+      const newer = client.conn.sendRequest(ProfileRequest, params);
+      await waitFor('the newer job under way', () => client.heldJobs(big) > held + 1);
+      client.releaseJobs();
+      const [first, second] = await Promise.all([older, newer]);
+      assert.equal(first.report?.totals.nodes, 20_000);
+      assert.ok(second.profileMs > 0);
+      assert.equal(first.profileMs, second.profileMs, 'one job answered both');
+    } finally {
+      client.releaseJobs();
+    }
   });
 
   test('$/cancelRequest cancels a profile and the server goes on', async () => {
+    const big = model('big.onnx');
+    const held = client.heldJobs(big);
     const source = new CancellationTokenSource();
-    const pending = client.conn.sendRequest(ProfileRequest, { uri: uri(model('big.onnx')), bindings: { dims: { n: 5 } } }, source.token);
-    setTimeout(() => source.cancel(), 30);
-    await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
+    client.holdJobs();
+    try {
+      const pending = client.conn.sendRequest(ProfileRequest, { uri: uri(big), bindings: { dims: { n: 5 } } }, source.token);
+      await waitFor('the job under way', () => client.heldJobs(big) > held);
+      source.cancel();
+      await assert.rejects(pending, (e: { code?: number }) => e.code === -32800);
+    } finally {
+      client.releaseJobs();
+    }
     const r = await client.conn.sendRequest(ProfileRequest, { uri: uri(model('shared_conv.onnx')), bindings: { inputShapes: { '': [1, 1, 512, 512] } } });
     assert.equal(r.report?.totals.params, 9);
   });

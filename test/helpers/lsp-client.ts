@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -34,6 +35,7 @@ import {
   type Range,
 } from 'vscode-languageserver-protocol/node';
 import type { Settings } from '../../common/protocol';
+import { WAIT_MS } from './limits';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'server.js');
@@ -53,13 +55,14 @@ export function buildIfStale(): void {
   if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
 
-/** Polls until `check` returns a value (not undefined/false), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
+/** Polls until `check` returns a value (not undefined/false); only a hang fails, naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
+  // performance.now: test files that stop the analysis clock (Date.now) still end a hang.
+  const end = performance.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -77,6 +80,8 @@ export class LspClient {
   /** `floplens.*` as the client answers configuration requests. */
   settings: Partial<Settings> = {};
   readonly diagnostics = new Map<string, Diagnostic[]>();
+  /** How many times each URI's diagnostics were published: a republish leaving them unchanged counts. */
+  readonly publications = new Map<string, number>();
   readonly messages: string[] = [];
   /** The server's stderr and log messages. */
   readonly logs: string[] = [];
@@ -88,16 +93,22 @@ export class LspClient {
   private constructor(
     readonly conn: ProtocolConnection,
     private readonly proc: ChildProcess,
+    /** The server's FLOPLENS_TEST_HOLD_JOBS file (server/worker-pool.ts JobHold). */
+    private readonly holdFile: string,
   ) {}
 
   static async start(options: LspClientOptions): Promise<LspClient> {
     buildIfStale();
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const holdFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-hold-')), 'hold');
+    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FLOPLENS_TEST_HOLD_JOBS: holdFile } });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    const client = new LspClient(conn, proc);
+    const client = new LspClient(conn, proc, holdFile);
     proc.stderr!.on('data', (d: Buffer) => client.logs.push(d.toString()));
     conn.onRequest(ConfigurationRequest.type, (params) => params.items.map((i) => (i.section === 'floplens' ? client.settings : null)));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => client.diagnostics.set(p.uri, p.diagnostics));
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      client.diagnostics.set(p.uri, p.diagnostics);
+      client.publications.set(p.uri, (client.publications.get(p.uri) ?? 0) + 1);
+    });
     conn.onNotification(ShowMessageNotification.type, (p) => client.messages.push(p.message));
     conn.onNotification(LogMessageNotification.type, (p) => client.logs.push(p.message));
     options.setup?.(conn);
@@ -152,6 +163,23 @@ export class LspClient {
     return h ? (h.contents as MarkupContent).value : undefined;
   }
 
+  /**
+   * From now on the server's profile jobs wait, counted as running, until `releaseJobs()`: a test
+   * can cancel or supersede a job that is certainly under way, however fast the machine.
+   */
+  holdJobs(): void {
+    fs.writeFileSync(this.holdFile, '');
+  }
+
+  releaseJobs(): void {
+    fs.rmSync(this.holdFile, { force: true });
+  }
+
+  /** How many jobs for `file` the server has held so far (it says so on stderr). */
+  heldJobs(file: string): number {
+    return this.logs.join('').split(`FlopLens: holding profile ${path.basename(file)}\n`).length - 1;
+  }
+
   /** Log lines that say something failed. */
   errors(): string[] {
     return this.logs.filter((l) => /unhandled|failed|Error/.test(l));
@@ -163,5 +191,6 @@ export class LspClient {
     await Promise.race([new Promise((r) => this.proc.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
     this.conn.dispose();
     if (this.proc.exitCode === null) this.proc.kill();
+    fs.rmSync(path.dirname(this.holdFile), { recursive: true, force: true });
   }
 }
