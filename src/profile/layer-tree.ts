@@ -20,24 +20,27 @@ export function buildLayerTree(
   markBoundaries(nodes, root.chains, graphInputs, graphOutputs);
 
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
-    const own = n.weights.filter((w) => w.role === 'param');
     const children = n.children?.length ? n.children.map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)) : [];
-    const written = outputBytes(n);
+    const activations = n.weights.length ? n.inputs.filter((v) => !n.weights.some((w) => w.name === v.name)) : n.inputs;
+    const written = sum(n.outputs.map(valueBytes));
+    const weightBytes = bytesOf(n.weights);
+    const { params, sharedParams } = paramCounts(n.weights, shared);
     const row: LayerRow = {
       path,
       name: path.slice(path.lastIndexOf('/') + 1),
       depth,
       kind: 'node',
       op: n.domain ? `${n.domain}::${n.opType}` : n.opType,
-      inputShapes: n.weights.length ? n.inputs.filter((v) => !n.weights.some((w) => w.name === v.name)) : n.inputs,
+      inputShapes: activations,
       outputShapes: n.outputs,
-      params: own.reduce((s, w) => s + w.elements, 0),
-      sharedParams: own.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
+      params,
+      sharedParams,
       macs: ownOrBodyCost(n, 'macs'),
       flops: ownOrBodyCost(n, 'flops'),
       activationBytes: written,
-      weightBytes: n.weights.reduce((s, w) => s + w.bytes, 0),
-      memoryBytes: memoryBytes(n, written),
+      weightBytes,
+      // Bytes read (activations and weights) plus bytes written, summed in one go.
+      memoryBytes: sum([...activations.map(valueBytes), Expr.of(weightBytes), written]),
       unknownNodes: (n.unknown !== undefined && !n.children?.length ? 1 : 0) + children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: n.notes,
       children,
@@ -50,7 +53,7 @@ export function buildLayerTree(
   const groupRow = (g: Group, depth: number): LayerRow => {
     const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it, root.paths.get(it)!, depth + 1)));
     const weights = g.weights ? [...g.weights.values()] : [];
-    const params = weights.filter((w) => w.role === 'param');
+    const { params, sharedParams } = paramCounts(weights, shared);
     return {
       path: g.path,
       name: g.name,
@@ -63,12 +66,12 @@ export function buildLayerTree(
         .join(' '),
       inputShapes: g.inputs ? [...g.inputs.values()] : [],
       outputShapes: g.outputs ? [...g.outputs.values()] : [],
-      params: params.reduce((s, w) => s + w.elements, 0),
-      sharedParams: params.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
+      params,
+      sharedParams,
       macs: sum(children.map((c) => c.macs)),
       flops: sum(children.map((c) => c.flops)),
       activationBytes: sum(children.map((c) => c.activationBytes)),
-      weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
+      weightBytes: bytesOf(weights),
       memoryBytes: sum(children.map((c) => c.memoryBytes)),
       unknownNodes: children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: [],
@@ -184,12 +187,18 @@ function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
   return sum((n.children ?? []).map((c) => ownOrBodyCost(c, key)));
 }
 
-function outputBytes(n: NodeResult): Expr {
-  return sum(n.outputs.map(valueBytes));
+/** Learned parameters among `weights`, and those of them that layers elsewhere read too. */
+function paramCounts(weights: readonly WeightUse[], shared: ReadonlySet<string>): { params: number; sharedParams: number } {
+  let params = 0;
+  let sharedParams = 0;
+  for (const w of weights) {
+    if (w.role !== 'param') continue;
+    params += w.elements;
+    if (shared.has(w.name)) sharedParams += w.elements;
+  }
+  return { params, sharedParams };
 }
 
-/** Bytes read (inputs and weights) plus bytes written (`written`, the node's output bytes). */
-function memoryBytes(n: NodeResult, written = outputBytes(n)): Expr {
-  const activations = n.weights.length ? n.inputs.filter((i) => !n.weights.some((w) => w.name === i.name)) : n.inputs;
-  return sum(activations.map(valueBytes)).add(n.weights.reduce((s, w) => s + w.bytes, 0)).add(written);
+function bytesOf(weights: readonly WeightUse[]): number {
+  return weights.reduce((s, w) => s + w.bytes, 0);
 }

@@ -67,6 +67,11 @@ export class Expr {
     return this.constant !== undefined;
   }
 
+  /** More than one term: a factor of a printed product then needs parentheses. */
+  get isSum(): boolean {
+    return this.terms.length > 1;
+  }
+
   add(o: Expr | number): Expr {
     const other = typeof o === 'number' ? Expr.of(o) : o;
     if (other.terms.length === 0) return this;
@@ -77,16 +82,16 @@ export class Expr {
     return new Expr(mergeSorted(this.terms, other.terms));
   }
 
-  /** Adds many expressions at once (see `sum`). */
-  static collect(xs: readonly Expr[]): Expr {
-    const byKey = new Map<string, Term>();
-    for (const x of xs) {
-      for (const t of x.terms) {
-        const have = byKey.get(t.key);
-        byKey.set(t.key, have ? { key: t.key, coef: have.coef + t.coef, factors: t.factors } : t);
-      }
-    }
-    return new Expr(sortTerms([...byKey.values()].filter((t) => t.coef !== 0)));
+  /**
+   * Adds many expressions and a constant at once (see `sum`): their terms are sorted by key in
+   * one go (stably, so like terms add up in the order given) and each run of like terms becomes
+   * one term. Layer-tree roll-ups sum thousands of rows; no map or per-step term is made.
+   */
+  static collect(xs: readonly Expr[], constant = 0): Expr {
+    // The constant term's key sorts first: put there, it leaves sorted input in order.
+    const all: Term[] = constant === 0 ? [] : [{ key: '', coef: constant, factors: [] }];
+    for (const x of xs) for (const t of x.terms) all.push(t);
+    return new Expr(addLikeTerms(sortTerms(all)));
   }
 
   sub(o: Expr | number): Expr {
@@ -351,7 +356,26 @@ function multiplyTerms(x: Term, y: Term): Term {
 }
 
 function sortTerms(ts: Term[]): Term[] {
-  return ts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Array.prototype.sort sets up about a kilobyte of bookkeeping per call, and terms gathered
+  // from expressions with the same monomials (a layer's rows) are mostly in order already.
+  for (let i = 1; i < ts.length; i++) {
+    if (ts[i - 1].key > ts[i].key) return ts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+  return ts;
+}
+
+/** Adds runs of like terms in a key-sorted list, dropping zeros; a lone term is kept as it is. */
+function addLikeTerms(sorted: readonly Term[]): Term[] {
+  const out: Term[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i];
+    let coef = first.coef;
+    let j = i + 1;
+    for (; j < sorted.length && sorted[j].key === first.key; j++) coef += sorted[j].coef;
+    if (coef !== 0) out.push(j === i + 1 ? first : { key: first.key, coef, factors: first.factors });
+    i = j;
+  }
+  return out;
 }
 
 /** Merges two key-sorted term lists, adding like terms and dropping zeros. */
@@ -385,7 +409,7 @@ export function sum(xs: Iterable<Expr>): Expr {
   }
   if (!symbolic) return Expr.of(constant);
   if (symbolic.length === 1) return symbolic[0].add(constant);
-  return Expr.collect(symbolic).add(constant);
+  return Expr.collect(symbolic, constant);
 }
 
 /** Product of a shape's dims. */
