@@ -180,7 +180,7 @@ export class Expr {
       }
       out.push(makeTerm(t.coef / div.coef, [...powers.values()]));
     }
-    return new Expr(mergeSorted([], sortTerms(out)));
+    return new Expr(addLikeTerms(sortTerms(out)));
   }
 
   min(o: Expr): Expr {
@@ -344,14 +344,16 @@ function multiplyTerms(x: Term, y: Term): Term {
   if (y.factors.length === 0) return { key: x.key, coef, factors: x.factors };
   const a = x.factors;
   const b = y.factors;
-  const factors: (readonly [Atom, number])[] = [];
+  const merged: (readonly [Atom, number])[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) factors.push(a[i++]);
-    else if (i >= a.length || b[j][0].key < a[i][0].key) factors.push(b[j++]);
-    else factors.push([a[i][0], a[i++][1] + b[j++][1]]);
+    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) merged.push(a[i++]);
+    else if (i >= a.length || b[j][0].key < a[i][0].key) merged.push(b[j++]);
+    else merged.push([a[i][0], a[i++][1] + b[j++][1]]);
   }
+  // Exact size, as in addLikeTerms: the product's term is kept.
+  const factors = merged.slice();
   return { coef, factors, key: factors.map(([f, p]) => `${f.key}^${p}`).join('*') };
 }
 
@@ -364,38 +366,32 @@ function sortTerms(ts: Term[]): Term[] {
   return ts;
 }
 
-/** Adds runs of like terms in a key-sorted list, dropping zeros; a lone term is kept as it is. */
-function addLikeTerms(sorted: readonly Term[]): Term[] {
-  const out: Term[] = [];
+/**
+ * Adds runs of like terms in a key-sorted list, dropping zeros; a lone term is kept as it is.
+ * `sorted` is scratch: the result is compacted into it, then copied out at its exact size.
+ */
+function addLikeTerms(sorted: Term[]): Term[] {
+  let n = 0;
   for (let i = 0; i < sorted.length; ) {
     const first = sorted[i];
     let coef = first.coef;
     let j = i + 1;
     for (; j < sorted.length && sorted[j].key === first.key; j++) coef += sorted[j].coef;
-    if (coef !== 0) out.push(j === i + 1 ? first : { key: first.key, coef, factors: first.factors });
+    if (coef !== 0) sorted[n++] = j === i + 1 ? first : { key: first.key, coef, factors: first.factors };
     i = j;
   }
-  return out;
+  // An array grown by push keeps room for 16 more elements, and expressions outlive the profile
+  // (report rows hold tens of thousands): the copy keeps just the terms.
+  return sorted.slice(0, n);
 }
 
 /** Merges two key-sorted term lists, adding like terms and dropping zeros. */
 function mergeSorted(a: readonly Term[], b: readonly Term[]): Term[] {
-  const out: Term[] = [];
+  const merged: Term[] = [];
   let i = 0;
   let j = 0;
-  const push = (t: Term): void => {
-    const last = out[out.length - 1];
-    if (last && last.key === t.key) {
-      const coef = last.coef + t.coef;
-      if (coef === 0) out.pop();
-      else out[out.length - 1] = { key: t.key, coef, factors: t.factors };
-    } else if (t.coef !== 0) out.push(t);
-  };
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) push(a[i++]);
-    else push(b[j++]);
-  }
-  return out;
+  while (i < a.length || j < b.length) merged.push(j >= b.length || (i < a.length && a[i].key <= b[j].key) ? a[i++] : b[j++]);
+  return addLikeTerms(merged);
 }
 
 /** Sum of many expressions: like terms are collected in one pass, sorted once. */
