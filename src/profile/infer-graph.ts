@@ -235,7 +235,7 @@ class Engine implements EngineServices {
   }
 
   /** One ValueShape per value, shared by its producer's and consumers' results. */
-  private readonly described = new Map<TensorValue, ValueShape>();
+  private readonly described = new WeakMap<TensorValue, ValueShape>();
 
   private describe(name: string, scope: Scope, g?: OnnxGraph): ValueShape {
     const v = lookup(scope, name);

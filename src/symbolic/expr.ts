@@ -88,9 +88,13 @@ export class Expr {
    * one term. Layer-tree roll-ups sum thousands of rows; no map or per-step term is made.
    */
   static collect(xs: readonly Expr[], constant = 0): Expr {
+    let count = constant === 0 ? 0 : 1;
+    for (const x of xs) count += x.terms.length;
+    const all = new Array<Term>(count);
+    let n = 0;
     // The constant term's key sorts first: put there, it leaves sorted input in order.
-    const all: Term[] = constant === 0 ? [] : [{ key: '', coef: constant, factors: [] }];
-    for (const x of xs) for (const t of x.terms) all.push(t);
+    if (constant !== 0) all[n++] = { key: '', coef: constant, factors: [] };
+    for (const x of xs) for (const t of x.terms) all[n++] = t;
     return new Expr(addLikeTerms(sortTerms(all)));
   }
 
@@ -344,16 +348,17 @@ function multiplyTerms(x: Term, y: Term): Term {
   if (y.factors.length === 0) return { key: x.key, coef, factors: x.factors };
   const a = x.factors;
   const b = y.factors;
-  const merged: (readonly [Atom, number])[] = [];
+  // Made at its largest size and cut to length, as in mergeSorted.
+  const factors = new Array<readonly [Atom, number]>(a.length + b.length);
+  let n = 0;
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) merged.push(a[i++]);
-    else if (i >= a.length || b[j][0].key < a[i][0].key) merged.push(b[j++]);
-    else merged.push([a[i][0], a[i++][1] + b[j++][1]]);
+    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) factors[n++] = a[i++];
+    else if (i >= a.length || b[j][0].key < a[i][0].key) factors[n++] = b[j++];
+    else factors[n++] = [a[i][0], a[i++][1] + b[j++][1]];
   }
-  // Exact size, as in addLikeTerms: the product's term is kept.
-  const factors = merged.slice();
+  factors.length = n;
   return { coef, factors, key: factors.map(([f, p]) => `${f.key}^${p}`).join('*') };
 }
 
@@ -368,7 +373,7 @@ function sortTerms(ts: Term[]): Term[] {
 
 /**
  * Adds runs of like terms in a key-sorted list, dropping zeros; a lone term is kept as it is.
- * `sorted` is scratch: the result is compacted into it, then copied out at its exact size.
+ * The list is compacted in place and returned.
  */
 function addLikeTerms(sorted: Term[]): Term[] {
   let n = 0;
@@ -380,18 +385,25 @@ function addLikeTerms(sorted: Term[]): Term[] {
     if (coef !== 0) sorted[n++] = j === i + 1 ? first : { key: first.key, coef, factors: first.factors };
     i = j;
   }
-  // An array grown by push keeps room for 16 more elements, and expressions outlive the profile
-  // (report rows hold tens of thousands): the copy keeps just the terms.
-  return sorted.slice(0, n);
+  sorted.length = n;
+  return sorted;
 }
 
-/** Merges two key-sorted term lists, adding like terms and dropping zeros. */
+/**
+ * Merges two key-sorted term lists, adding like terms and dropping zeros. The result is made at
+ * its largest size and cut to length: sums are kept by the tens of thousands (report rows), and
+ * an array grown by push would keep room for 16 more terms in each.
+ */
 function mergeSorted(a: readonly Term[], b: readonly Term[]): Term[] {
-  const merged: Term[] = [];
+  const out = new Array<Term>(a.length + b.length);
+  let n = 0;
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) merged.push(j >= b.length || (i < a.length && a[i].key <= b[j].key) ? a[i++] : b[j++]);
-  return addLikeTerms(merged);
+  while (i < a.length || j < b.length) {
+    const t = j >= b.length || (i < a.length && a[i].key <= b[j].key) ? a[i++] : b[j++];
+    out[n++] = t;
+  }
+  return addLikeTerms(out);
 }
 
 /** Sum of many expressions: like terms are collected in one pass, sorted once. */
