@@ -82,7 +82,7 @@ function bodyCost(ctx: OpContext, what: string): Cost {
     macs = p.runs[0].macs.mul(p.trips);
     flops = p.runs[0].flops.mul(p.trips);
   }
-  const trips = p.trips.constant === 1 ? '' : `${p.trips.orderedTerms().length > 1 ? `(${p.trips})` : p.trips} × `;
+  const trips = p.trips.constant === 1 ? '' : `${p.trips.isSum ? `(${p.trips})` : p.trips} × `;
   return { macs, flops, formula: p.larger ? `max(${p.runs[0].macs}, ${p.runs[1].macs})` : `${trips}${p.runs[0].macs}` };
 }
 

@@ -55,5 +55,5 @@ export function sameAsInput(ctx: OpContext, i = 0): TensorValue {
 
 /** `a·b·c` for formulas. */
 export function formatProduct(factors: readonly (Expr | number)[]): string {
-  return factors.map((f) => (typeof f === 'number' ? String(f) : f.orderedTerms().length > 1 ? `(${f})` : String(f))).join('·');
+  return factors.map((f) => (typeof f === 'number' ? String(f) : f.isSum ? `(${f})` : String(f))).join('·');
 }

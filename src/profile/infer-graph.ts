@@ -192,6 +192,7 @@ class Engine implements EngineServices {
       const w = name === '' ? undefined : this.storedWeights.get(name);
       if (w) result.weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
     });
+    const described: ValueShape[] = [];
     node.outputs.forEach((name, i) => {
       if (name === '') return;
       let v = outputs[i];
@@ -205,10 +206,13 @@ class Engine implements EngineServices {
       }
       if (v) scope.values.set(name, v);
       else this.failedProducers.set(name, node.name || node.opType);
-      const shape: ValueShape = { name, dtype: v?.dtype ?? DataType.UNDEFINED, shape: v?.shape, ...(hinted ? { hinted } : {}) };
+      const shape: ValueShape = { name, dtype: v?.dtype ?? DataType.UNDEFINED, shape: v?.shape };
+      if (hinted) shape.hinted = true;
       if (v) this.described.set(v, shape);
-      result.outputs.push(shape);
+      described.push(shape);
     });
+    // Stored at its size: an array grown by push keeps room for 16 more, and results are kept.
+    result.outputs = described.slice();
     if (node.opType === 'Constant' && !fn) this.registerConstantWeight(node, outputs[0]);
     return result;
   }
@@ -289,16 +293,12 @@ function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxN
  * some converted graphs break it; a cycle is a malformed model.
  */
 function topologicalOrder(nodes: OnnxNode[], scope: Scope): OnnxNode[] {
+  // In order when every input made by a node is made first by an earlier one.
+  const firstProducer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && !firstProducer.has(o) && firstProducer.set(o, i)));
+  if (nodes.every((n, i) => n.inputs.every((name) => (firstProducer.get(name) ?? -1) < i))) return nodes;
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
-  let ordered = true;
-  const seen = new Set<string>();
-  for (const n of nodes) {
-    if (n.inputs.some((i) => i !== '' && !seen.has(i) && producer.has(i))) ordered = false;
-    n.outputs.forEach((o) => seen.add(o));
-    if (!ordered) break;
-  }
-  if (ordered) return nodes;
   const state = new Uint8Array(nodes.length); // 0 new, 1 visiting, 2 done
   const out: OnnxNode[] = [];
   const visit = (root: number): void => {

@@ -16,28 +16,31 @@ export function buildLayerTree(
 ): LayerRow[] {
   // Constant nodes hold data, not layers: their tensors show up as the weights of their readers.
   const nodes = allNodes.filter((n) => n.opType !== 'Constant' || n.domain !== '');
-  const root = groupByScope(nodes);
-  markBoundaries(nodes, root.chains, graphInputs, graphOutputs);
+  const { root, leaves } = groupByScope(nodes);
+  markBoundaries(leaves, graphInputs, graphOutputs);
 
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
-    const own = n.weights.filter((w) => w.role === 'param');
     const children = n.children?.length ? n.children.map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)) : [];
-    const written = outputBytes(n);
+    const activations = n.weights.length ? n.inputs.filter((v) => !n.weights.some((w) => w.name === v.name)) : n.inputs;
+    const written = sum(n.outputs.map(valueBytes));
+    const weightBytes = bytesOf(n.weights);
+    const { params, sharedParams } = paramCounts(n.weights, shared);
     const row: LayerRow = {
       path,
       name: path.slice(path.lastIndexOf('/') + 1),
       depth,
       kind: 'node',
       op: n.domain ? `${n.domain}::${n.opType}` : n.opType,
-      inputShapes: n.weights.length ? n.inputs.filter((v) => !n.weights.some((w) => w.name === v.name)) : n.inputs,
+      inputShapes: activations,
       outputShapes: n.outputs,
-      params: own.reduce((s, w) => s + w.elements, 0),
-      sharedParams: own.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
+      params,
+      sharedParams,
       macs: ownOrBodyCost(n, 'macs'),
       flops: ownOrBodyCost(n, 'flops'),
       activationBytes: written,
-      weightBytes: n.weights.reduce((s, w) => s + w.bytes, 0),
-      memoryBytes: memoryBytes(n, written),
+      weightBytes,
+      // Bytes read (activations and weights) plus bytes written, summed in one go.
+      memoryBytes: sum([...activations.map(valueBytes), Expr.of(weightBytes), written]),
       unknownNodes: (n.unknown !== undefined && !n.children?.length ? 1 : 0) + children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: n.notes,
       children,
@@ -48,9 +51,9 @@ export function buildLayerTree(
   };
 
   const groupRow = (g: Group, depth: number): LayerRow => {
-    const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it, root.paths.get(it)!, depth + 1)));
+    const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it.node, it.path, depth + 1)));
     const weights = g.weights ? [...g.weights.values()] : [];
-    const params = weights.filter((w) => w.role === 'param');
+    const { params, sharedParams } = paramCounts(weights, shared);
     return {
       path: g.path,
       name: g.name,
@@ -63,12 +66,12 @@ export function buildLayerTree(
         .join(' '),
       inputShapes: g.inputs ? [...g.inputs.values()] : [],
       outputShapes: g.outputs ? [...g.outputs.values()] : [],
-      params: params.reduce((s, w) => s + w.elements, 0),
-      sharedParams: params.filter((w) => shared.has(w.name)).reduce((s, w) => s + w.elements, 0),
+      params,
+      sharedParams,
       macs: sum(children.map((c) => c.macs)),
       flops: sum(children.map((c) => c.flops)),
       activationBytes: sum(children.map((c) => c.activationBytes)),
-      weightBytes: weights.reduce((s, w) => s + w.bytes, 0),
+      weightBytes: bytesOf(weights),
       memoryBytes: sum(children.map((c) => c.memoryBytes)),
       unknownNodes: children.reduce((s, c) => s + c.unknownNodes, 0),
       notes: [],
@@ -76,14 +79,22 @@ export function buildLayerTree(
     };
   };
 
-  return root.group.items.map((it) => (isGroup(it) ? groupRow(it, 0) : nodeRow(it, root.paths.get(it)!, 0)));
+  return root.items.map((it) => (isGroup(it) ? groupRow(it, 0) : nodeRow(it.node, it.path, 0)));
+}
+
+/** A node's place in the module tree: its path and its enclosing modules, outermost first. */
+interface Leaf {
+  node: NodeResult;
+  path: string;
+  chain: Group[];
 }
 
 interface Group {
   name: string;
   path: string;
-  groups: Map<string, Group>;
-  items: (Group | NodeResult)[];
+  /** Submodules by name (made on first use: most modules hold only nodes). */
+  groups?: Map<string, Group>;
+  items: (Group | Leaf)[];
   /** Op types inside, with counts, and whether any of them has MACs. */
   ops: Map<string, { count: number; heavy: boolean }>;
   /** Weights read inside, each once (made on first use: most modules of a big graph have none). */
@@ -98,37 +109,35 @@ function addBoundary(g: Group, side: 'inputs' | 'outputs', v: ValueShape): void 
   if (!map.has(v.name)) map.set(v.name, v);
 }
 
-function isGroup(it: Group | NodeResult): it is Group {
-  return 'groups' in it;
+function isGroup(it: Group | Leaf): it is Group {
+  return 'items' in it;
 }
 
 function newGroup(name: string, path: string): Group {
-  return { name, path, groups: new Map(), items: [], ops: new Map() };
+  return { name, path, items: [], ops: new Map() };
 }
 
-/** Builds the module tree; `chains` maps each node to its enclosing modules, outermost first. */
-function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResult, string>; chains: Map<NodeResult, Group[]> } {
-  const group = newGroup('', '');
-  const paths = new Map<NodeResult, string>();
-  const chains = new Map<NodeResult, Group[]>();
-  nodes.forEach((n, i) => {
+/** The submodule `name` of `g`, made on first sight. */
+function submodule(g: Group, name: string): Group {
+  let sub = g.groups?.get(name);
+  if (!sub) {
+    sub = newGroup(name, g.path ? `${g.path}/${name}` : name);
+    (g.groups ??= new Map()).set(name, sub);
+    g.items.push(sub);
+  }
+  return sub;
+}
+
+/** Builds the module tree, with one leaf per node in graph order. */
+function groupByScope(nodes: NodeResult[]): { root: Group; leaves: Leaf[] } {
+  const root = newGroup('', '');
+  const leaves = nodes.map((n, i): Leaf => {
     const parts = (n.name || `${n.opType}_${i}`).split('/').filter((p) => p !== '');
     if (parts.length === 0) parts.push(`${n.opType}_${i}`);
-    paths.set(n, parts.join('/'));
-    const chain: Group[] = [];
-    let g = group;
-    for (let k = 0; k < parts.length - 1; k++) {
-      let next = g.groups.get(parts[k]);
-      if (!next) {
-        next = newGroup(parts[k], g.path ? `${g.path}/${parts[k]}` : parts[k]);
-        g.groups.set(parts[k], next);
-        g.items.push(next);
-      }
-      g = next;
-      chain.push(g);
-    }
-    g.items.push(n);
-    chains.set(n, chain);
+    let g = root;
+    const chain = parts.slice(0, -1).map((name) => (g = submodule(g, name)));
+    const leaf = { node: n, path: parts.join('/'), chain };
+    g.items.push(leaf);
     const weights = allWeights(n);
     const heavy = !(n.macs?.constant === 0);
     for (const m of chain) {
@@ -139,8 +148,9 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
       } else m.ops.set(n.opType, { count: 1, heavy });
       for (const w of weights) if (!m.weights?.has(w.name)) (m.weights ??= new Map()).set(w.name, w);
     }
+    return leaf;
   });
-  return { group, paths, chains };
+  return { root, leaves };
 }
 
 /**
@@ -148,12 +158,11 @@ function groupByScope(nodes: NodeResult[]): { group: Group; paths: Map<NodeResul
  * module below their common ancestor: it is an output of P's deeper modules and an input of
  * C's. Most values stay inside one module, so this touches little beyond the nodes themselves.
  */
-function markBoundaries(nodes: NodeResult[], chains: Map<NodeResult, Group[]>, graphInputs: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): void {
+function markBoundaries(leaves: Leaf[], graphInputs: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): void {
   const producer = new Map<string, { chain: Group[]; value: ValueShape }>();
-  for (const n of nodes) for (const o of n.outputs) producer.set(o.name, { chain: chains.get(n)!, value: o });
-  for (const n of nodes) {
-    const chain = chains.get(n)!;
-    for (const v of n.inputs) {
+  for (const { node, chain } of leaves) for (const o of node.outputs) producer.set(o.name, { chain, value: o });
+  for (const { node, chain } of leaves) {
+    for (const v of node.inputs) {
       const p = producer.get(v.name);
       // Boundaries are drawn for activations: graph inputs and values computed by nodes.
       if (!p && !graphInputs.has(v.name)) continue;
@@ -184,12 +193,18 @@ function ownOrBodyCost(n: NodeResult, key: 'macs' | 'flops'): Expr {
   return sum((n.children ?? []).map((c) => ownOrBodyCost(c, key)));
 }
 
-function outputBytes(n: NodeResult): Expr {
-  return sum(n.outputs.map(valueBytes));
+/** Learned parameters among `weights`, and those of them that layers elsewhere read too. */
+function paramCounts(weights: readonly WeightUse[], shared: ReadonlySet<string>): { params: number; sharedParams: number } {
+  let params = 0;
+  let sharedParams = 0;
+  for (const w of weights) {
+    if (w.role !== 'param') continue;
+    params += w.elements;
+    if (shared.has(w.name)) sharedParams += w.elements;
+  }
+  return { params, sharedParams };
 }
 
-/** Bytes read (inputs and weights) plus bytes written (`written`, the node's output bytes). */
-function memoryBytes(n: NodeResult, written = outputBytes(n)): Expr {
-  const activations = n.weights.length ? n.inputs.filter((i) => !n.weights.some((w) => w.name === i.name)) : n.inputs;
-  return sum(activations.map(valueBytes)).add(n.weights.reduce((s, w) => s + w.bytes, 0)).add(written);
+function bytesOf(weights: readonly WeightUse[]): number {
+  return weights.reduce((s, w) => s + w.bytes, 0);
 }

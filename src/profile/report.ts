@@ -192,25 +192,26 @@ function peakLiveBytes(run: GraphRun): Expr {
   for (const o of run.outputs) lastUse.set(o.name, Infinity);
   // First pass in plain numbers (sizes at the reference dim) to find the peak step; then the
   // exact expression of the live set at that step.
-  const size = (v: ValueShape): number => valueBytes(v).approximate(REFERENCE_DIM);
-  const live = new Map<string, ValueShape>();
+  const live = new Map<string, { value: ValueShape; size: number }>();
   let now = 0;
-  const allocate = (v: ValueShape): void => {
-    live.set(v.name, v);
-    now += size(v);
+  const allocate = (value: ValueShape): void => {
+    const size = valueBytes(value).approximate(REFERENCE_DIM);
+    live.set(value.name, { value, size });
+    now += size;
   };
   const free = (name: string): void => {
-    now -= size(live.get(name)!);
+    now -= live.get(name)!.size;
     live.delete(name);
   };
+  const liveValues = (): ValueShape[] => [...live.values()].map((e) => e.value);
   run.inputs.forEach(allocate);
-  let peakSet = [...live.values()];
+  let peakSet = liveValues();
   let peakSize = now;
   run.nodes.forEach((n, i) => {
     n.outputs.forEach(allocate);
     if (now > peakSize) {
       peakSize = now;
-      peakSet = [...live.values()];
+      peakSet = liveValues();
     }
     for (const v of n.inputs) if (lastUse.get(v.name) === i && live.has(v.name)) free(v.name);
     for (const o of n.outputs) if (!lastUse.has(o.name)) free(o.name);

@@ -67,6 +67,11 @@ export class Expr {
     return this.constant !== undefined;
   }
 
+  /** More than one term: a factor of a printed product then needs parentheses. */
+  get isSum(): boolean {
+    return this.terms.length > 1;
+  }
+
   add(o: Expr | number): Expr {
     const other = typeof o === 'number' ? Expr.of(o) : o;
     if (other.terms.length === 0) return this;
@@ -77,16 +82,20 @@ export class Expr {
     return new Expr(mergeSorted(this.terms, other.terms));
   }
 
-  /** Adds many expressions at once (see `sum`). */
-  static collect(xs: readonly Expr[]): Expr {
-    const byKey = new Map<string, Term>();
-    for (const x of xs) {
-      for (const t of x.terms) {
-        const have = byKey.get(t.key);
-        byKey.set(t.key, have ? { key: t.key, coef: have.coef + t.coef, factors: t.factors } : t);
-      }
-    }
-    return new Expr(sortTerms([...byKey.values()].filter((t) => t.coef !== 0)));
+  /**
+   * Adds many expressions and a constant at once (see `sum`): their terms are sorted by key in
+   * one go (stably, so like terms add up in the order given) and each run of like terms becomes
+   * one term. Layer-tree roll-ups sum thousands of rows; no map or per-step term is made.
+   */
+  static collect(xs: readonly Expr[], constant = 0): Expr {
+    let count = constant === 0 ? 0 : 1;
+    for (const x of xs) count += x.terms.length;
+    const all = new Array<Term>(count);
+    let n = 0;
+    // The constant term's key sorts first: put there, it leaves sorted input in order.
+    if (constant !== 0) all[n++] = { key: '', coef: constant, factors: [] };
+    for (const x of xs) for (const t of x.terms) all[n++] = t;
+    return new Expr(addLikeTerms(sortTerms(all)));
   }
 
   sub(o: Expr | number): Expr {
@@ -175,7 +184,7 @@ export class Expr {
       }
       out.push(makeTerm(t.coef / div.coef, [...powers.values()]));
     }
-    return new Expr(mergeSorted([], sortTerms(out)));
+    return new Expr(addLikeTerms(sortTerms(out)));
   }
 
   min(o: Expr): Expr {
@@ -339,39 +348,62 @@ function multiplyTerms(x: Term, y: Term): Term {
   if (y.factors.length === 0) return { key: x.key, coef, factors: x.factors };
   const a = x.factors;
   const b = y.factors;
-  const factors: (readonly [Atom, number])[] = [];
+  // Made at its largest size and cut to length, as in mergeSorted.
+  const factors = new Array<readonly [Atom, number]>(a.length + b.length);
+  let n = 0;
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) factors.push(a[i++]);
-    else if (i >= a.length || b[j][0].key < a[i][0].key) factors.push(b[j++]);
-    else factors.push([a[i][0], a[i++][1] + b[j++][1]]);
+    if (j >= b.length || (i < a.length && a[i][0].key < b[j][0].key)) factors[n++] = a[i++];
+    else if (i >= a.length || b[j][0].key < a[i][0].key) factors[n++] = b[j++];
+    else factors[n++] = [a[i][0], a[i++][1] + b[j++][1]];
   }
+  factors.length = n;
   return { coef, factors, key: factors.map(([f, p]) => `${f.key}^${p}`).join('*') };
 }
 
 function sortTerms(ts: Term[]): Term[] {
-  return ts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Array.prototype.sort sets up about a kilobyte of bookkeeping per call, and terms gathered
+  // from expressions with the same monomials (a layer's rows) are mostly in order already.
+  for (let i = 1; i < ts.length; i++) {
+    if (ts[i - 1].key > ts[i].key) return ts.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+  return ts;
 }
 
-/** Merges two key-sorted term lists, adding like terms and dropping zeros. */
+/**
+ * Adds runs of like terms in a key-sorted list, dropping zeros; a lone term is kept as it is.
+ * The list is compacted in place and returned.
+ */
+function addLikeTerms(sorted: Term[]): Term[] {
+  let n = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i];
+    let coef = first.coef;
+    let j = i + 1;
+    for (; j < sorted.length && sorted[j].key === first.key; j++) coef += sorted[j].coef;
+    if (coef !== 0) sorted[n++] = j === i + 1 ? first : { key: first.key, coef, factors: first.factors };
+    i = j;
+  }
+  sorted.length = n;
+  return sorted;
+}
+
+/**
+ * Merges two key-sorted term lists, adding like terms and dropping zeros. The result is made at
+ * its largest size and cut to length: sums are kept by the tens of thousands (report rows), and
+ * an array grown by push would keep room for 16 more terms in each.
+ */
 function mergeSorted(a: readonly Term[], b: readonly Term[]): Term[] {
-  const out: Term[] = [];
+  const out = new Array<Term>(a.length + b.length);
+  let n = 0;
   let i = 0;
   let j = 0;
-  const push = (t: Term): void => {
-    const last = out[out.length - 1];
-    if (last && last.key === t.key) {
-      const coef = last.coef + t.coef;
-      if (coef === 0) out.pop();
-      else out[out.length - 1] = { key: t.key, coef, factors: t.factors };
-    } else if (t.coef !== 0) out.push(t);
-  };
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) push(a[i++]);
-    else push(b[j++]);
+    const t = j >= b.length || (i < a.length && a[i].key <= b[j].key) ? a[i++] : b[j++];
+    out[n++] = t;
   }
-  return out;
+  return addLikeTerms(out);
 }
 
 /** Sum of many expressions: like terms are collected in one pass, sorted once. */
@@ -385,7 +417,7 @@ export function sum(xs: Iterable<Expr>): Expr {
   }
   if (!symbolic) return Expr.of(constant);
   if (symbolic.length === 1) return symbolic[0].add(constant);
-  return Expr.collect(symbolic).add(constant);
+  return Expr.collect(symbolic, constant);
 }
 
 /** Product of a shape's dims. */
