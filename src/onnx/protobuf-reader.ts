@@ -139,23 +139,23 @@ export class ProtoReader {
     return new DataView(b.buffer).getFloat64(0, true);
   }
 
-  /** Repeated int64 in either packed or unpacked encoding. */
-  int64s(wire: WireType, into: number[]): void {
-    if (wire === WireType.Bytes) {
-      const sub = this.message();
-      while (!sub.done) into.push(sub.int64());
-    } else {
-      into.push(this.int64());
-    }
+  /** Repeated int64 in either packed or unpacked encoding; more than `max` in all is refused before it is stored. */
+  int64s(wire: WireType, into: number[], max: number, what: string): void {
+    this.repeated(wire, into, max, what, (r) => r.int64());
   }
 
-  floats(wire: WireType, into: number[]): void {
-    if (wire === WireType.Bytes) {
-      const sub = this.message();
-      while (!sub.done) into.push(sub.float32());
-    } else {
-      into.push(this.float32());
-    }
+  floats(wire: WireType, into: number[], max: number, what: string): void {
+    this.repeated(wire, into, max, what, (r) => r.float32());
+  }
+
+  private repeated(wire: WireType, into: number[], max: number, what: string, one: (r: ProtoReader) => number): void {
+    const from = wire === WireType.Bytes ? this.message() : undefined;
+    const next = (r: ProtoReader): void => {
+      if (into.length >= max) throw new FormatError(`${what} holds more than ${max} values`);
+      into.push(one(r));
+    };
+    if (!from) return next(this);
+    while (!from.done) next(from);
   }
 
   skip(wire: WireType): void {
