@@ -40,6 +40,9 @@ const FIXED_WIDTH = new Map<number, number>([
   [TensorField.DOUBLE_DATA, 8],
 ]);
 
+/** A tensor whose data holds more or fewer elements than its dims declare. */
+export class TensorDataMismatch extends FormatError {}
+
 /**
  * Reads a TensorProto's header: name, type, dims and where its elements are. Elements are not
  * read, only sized (raw_data and large typed fields stay spans), so a tensor whose dims say 2
@@ -197,7 +200,7 @@ export function tensorDataProblem(t: TensorRef): string | undefined {
  */
 export function readTensorValues(t: TensorRef, src: ByteSource, host: ModelHost | undefined): number[] {
   const problem = tensorDataProblem(t);
-  if (problem !== undefined) throw new FormatError(`tensor "${t.name}" ${problem}`);
+  if (problem !== undefined) throw new TensorDataMismatch(`tensor "${t.name}" ${problem}`);
   const d = t.data;
   switch (d.where) {
     case 'values':
@@ -222,7 +225,7 @@ function decodeTyped(t: TensorRef, d: Extract<TensorData, { where: 'typed' }>, s
   const need = entriesFor(t.dataType, tensorElements(t));
   const out: number[] = [];
   const take = (r: ProtoReader, wire: WireType): void => {
-    if (out.length === need) throw new FormatError(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${need} values) but its ${TYPED_FIELDS.get(d.field)} holds more`);
+    if (out.length === need) throw new TensorDataMismatch(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${need} values) but its ${TYPED_FIELDS.get(d.field)} holds more`);
     out.push(readUnpackedElement(r, d.field, wire));
   };
   const wireOfElement = d.field === TensorField.FLOAT_DATA ? WireType.Fixed32 : d.field === TensorField.DOUBLE_DATA ? WireType.Fixed64 : WireType.Varint;
@@ -236,7 +239,7 @@ function decodeTyped(t: TensorRef, d: Extract<TensorData, { where: 'typed' }>, s
       while (!sub.done) take(sub, wireOfElement);
     }
   }
-  if (out.length !== need) throw new FormatError(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${need} values) but its ${TYPED_FIELDS.get(d.field)} holds ${out.length}`);
+  if (out.length !== need) throw new TensorDataMismatch(`tensor "${t.name}" has dims [${t.dims.join(', ')}] (${need} values) but its ${TYPED_FIELDS.get(d.field)} holds ${out.length}`);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { FormatError } from '../io/errors';
 import { Expr, product, sum } from '../symbolic/expr';
 import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
-import { tensorDataProblem, tensorElements } from '../onnx/tensor-data';
+import { TensorDataMismatch, tensorDataProblem, tensorElements } from '../onnx/tensor-data';
 import { DataType, dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
 import { lookupOp } from '../ops/registry';
 import type { NodeResult, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
@@ -129,8 +129,7 @@ class Engine implements EngineServices {
     const v: TensorValue = { dtype: t.dataType, shape };
     const small = isIntegerType(t.dataType) ? elements <= MAX_STATIC_INTS : elements <= MAX_STATIC_FLOATS;
     const problem = tensorDataProblem(t);
-    if (problem !== undefined && small) throw new FormatError(`tensor "${t.name}" ${problem}`);
-    if (problem !== undefined) this.warn(`tensor "${t.name}" ${problem}: counted from its dims`);
+    if (problem !== undefined && !small) this.warn(`tensor "${t.name}" ${problem}: counted from its dims`);
     else if (small && t.data.where !== 'none') {
       try {
         const nums = this.readValues(t);
@@ -139,7 +138,8 @@ class Engine implements EngineServices {
           if (nums.every(Number.isSafeInteger)) v.value = nums.map((n) => Expr.of(n));
         }
       } catch (e) {
-        if (!(e instanceof FormatError)) throw e;
+        // Data that lies about its size is the file's error; data we cannot get at (an external file) only a gap.
+        if (!(e instanceof FormatError) || e instanceof TensorDataMismatch) throw e;
         this.warn(`could not read constant "${t.name}": ${e.message}`);
       }
     }
