@@ -9,6 +9,12 @@ import { readTensor } from './tensor-data';
 const MAX_GRAPH_DEPTH = 32;
 /** An ints/floats attribute longer than this is refused before it fills memory (pads, axes and value_ints are short). */
 const MAX_ATTRIBUTE_VALUES = 1 << 20;
+/**
+ * String attributes longer than this are kept as a placeholder, unread: no op reads a long one,
+ * and some hold whole blobs (a compiled engine in an EPContext node).
+ */
+const MAX_ATTRIBUTE_STRING_BYTES = 1 << 16;
+const UNREAD_STRING = '<long string, not read>';
 
 /**
  * Parses an ONNX ModelProto. Tensor bytes are never read here: raw_data and large typed fields
@@ -182,7 +188,7 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
         i = r.int64();
         break;
       case 4:
-        s = r.string();
+        s = r.stringUpTo(MAX_ATTRIBUTE_STRING_BYTES) ?? UNREAD_STRING;
         break;
       case 5:
         t = readTensor(r.message());
@@ -197,7 +203,8 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
         r.int64s(wire, ints, MAX_ATTRIBUTE_VALUES, `attribute "${name}"`);
         break;
       case 9:
-        strings.push(r.string());
+        if (strings.length >= MAX_ATTRIBUTE_VALUES) throw new FormatError(`attribute "${name}" holds more than ${MAX_ATTRIBUTE_VALUES} values`);
+        strings.push(r.stringUpTo(MAX_ATTRIBUTE_STRING_BYTES) ?? UNREAD_STRING);
         break;
       case 11:
         graphs.push(readGraph(r.message(), depth + 1));
