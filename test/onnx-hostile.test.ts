@@ -401,3 +401,25 @@ test('a length past the end of the file, deep inside a tensor, is a truncation',
   const bytes = withInitializer({ nodes: [], inputs: [], outputs: [] }, tensor);
   assertModelError(() => profileModel('m.onnx', new MemorySource(bytes), undefined), 'm.onnx', /truncated|past the end/);
 });
+
+test('int64 attributes past 2^53 are sentinels for clamping ops, never exact dims', () => {
+  const spec = (target: bigint): ModelSpec => ({
+    graph: {
+      nodes: [
+        { opType: 'Constant', inputs: [], outputs: ['start'], attrs: { value_ints: [1] } },
+        { opType: 'Constant', inputs: [], outputs: ['end'], attrs: { value_ints: [2n ** 63n - 1n] } },
+        { opType: 'Slice', inputs: ['x', 'start', 'end'], outputs: ['s'] },
+        { opType: 'Constant', inputs: [], outputs: ['shape'], attrs: { value_ints: [target] } },
+        { opType: 'Reshape', inputs: ['s', 'shape'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', shape: [2, 10] }],
+      outputs: [{ name: 'y' }],
+    },
+  });
+  const fine = profileModel('m.onnx', new MemorySource(encodeModel(spec(10n))), undefined);
+  assert.deepEqual(row(fine, 'Slice').outputShapes[0].shape?.map(num), [1, 10]);
+  assert.deepEqual(fine.outputs[0].shape?.map(num), [10]);
+  const huge = profileModel('m.onnx', new MemorySource(encodeModel(spec(2n ** 53n + 1n))), undefined);
+  assert.equal(huge.outputs[0].shape, undefined);
+  assert.match(row(huge, 'Reshape').unknown ?? '', /^cannot reshape 10 elements/);
+});

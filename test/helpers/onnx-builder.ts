@@ -40,7 +40,7 @@ export type AttrValue =
   | number
   | { f: number }
   | string
-  | number[]
+  | (number | bigint)[]
   | { floats: number[] }
   | { strings: string[] }
   | { tensor: TensorSpec }
