@@ -203,7 +203,7 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
         r.int64s(wire, ints, MAX_ATTRIBUTE_VALUES, `attribute "${name}"`);
         break;
       case 9:
-        if (strings.length >= MAX_ATTRIBUTE_VALUES) throw new FormatError(`attribute "${name}" holds more than ${MAX_ATTRIBUTE_VALUES} values`);
+        if (strings.length >= MAX_ATTRIBUTE_VALUES) throw new FormatError(`attribute "${name}" has more than ${MAX_ATTRIBUTE_VALUES} values`);
         strings.push(r.stringUpTo(MAX_ATTRIBUTE_STRING_BYTES) ?? UNREAD_STRING);
         break;
       case 11:

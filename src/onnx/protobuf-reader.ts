@@ -166,7 +166,7 @@ export class ProtoReader {
   private repeated(wire: WireType, into: number[], max: number, what: string, one: (r: ProtoReader) => number): void {
     const from = wire === WireType.Bytes ? this.message() : undefined;
     const next = (r: ProtoReader): void => {
-      if (into.length >= max) throw new FormatError(`${what} holds more than ${max} values`);
+      if (into.length >= max) throw new FormatError(`${what} has more than ${max} values`);
       into.push(one(r));
     };
     if (!from) return next(this);

@@ -63,7 +63,7 @@ export function readTensor(r: ProtoReader): TensorRef {
   let eagerBytes = 0;
   while (!r.done) {
     const [field, wire] = r.tag();
-    if (field === TensorField.DIMS) r.int64s(wire, t.dims, MAX_RANK, 'a tensor\'s dims');
+    if (field === TensorField.DIMS) r.int64s(wire, t.dims, MAX_RANK, 'a tensor shape');
     else if (field === TensorField.DATA_TYPE && wire === WireType.Varint) t.dataType = r.varint();
     else if (field === TensorField.NAME && wire === WireType.Bytes) t.name = r.string();
     else if (field === TensorField.RAW_DATA && wire === WireType.Bytes) t.data = { where: 'raw', ...r.span() };
