@@ -161,34 +161,33 @@ function bytesFor(dataType: number, elements: number): number | undefined {
  */
 export function tensorDataProblem(t: TensorRef): string | undefined {
   const d: TensorData = t.data;
+  if (d.where === 'none') return undefined;
   const elements = tensorElements(t);
-  const declared = `has dims [${t.dims.join(', ')}]`;
+  const declared = (): string => `has dims [${t.dims.join(', ')}]`;
   switch (d.where) {
-    case 'none':
-      return undefined;
     case 'raw':
     case 'external': {
       const need = bytesFor(t.dataType, elements);
       if (d.length === undefined || need === undefined || d.length === need) return undefined;
-      return `${declared} (${need} bytes of ${dataTypeName(t.dataType)}) but its ${d.where === 'raw' ? 'raw_data' : 'external data'} holds ${d.length} bytes`;
+      return `${declared()} (${need} bytes of ${dataTypeName(t.dataType)}) but its ${d.where === 'raw' ? 'raw_data' : 'external data'} holds ${d.length} bytes`;
     }
     case 'values': {
       const need = entriesFor(t.dataType, elements);
-      return d.values.length === need ? undefined : `${declared} (${need} values) but its data holds ${d.values.length}`;
+      return d.values.length === need ? undefined : `${declared()} (${need} values) but its data holds ${d.values.length}`;
     }
     case 'typed': {
       const need = entriesFor(t.dataType, elements);
       const name = TYPED_FIELDS.get(d.field);
       const width = FIXED_WIDTH.get(d.field);
       if (width !== undefined) {
-        if (d.packedBytes % width !== 0) return `${declared} but its packed ${name} of ${d.packedBytes} bytes is not a whole number of values`;
+        if (d.packedBytes % width !== 0) return `${declared()} but its packed ${name} of ${d.packedBytes} bytes is not a whole number of values`;
         const have = d.packedBytes / width + d.unpacked;
-        return have === need ? undefined : `${declared} (${need} values) but its ${name} holds ${have}`;
+        return have === need ? undefined : `${declared()} (${need} values) but its ${name} holds ${have}`;
       }
       const least = d.unpacked + Math.ceil(d.packedBytes / 10);
       const most = d.unpacked + d.packedBytes;
-      if (need < least) return `${declared} (${need} values) but its ${name} holds at least ${least}`;
-      if (need > most) return `${declared} (${need} values) but its ${name} holds at most ${most}`;
+      if (need < least) return `${declared()} (${need} values) but its ${name} holds at least ${least}`;
+      if (need > most) return `${declared()} (${need} values) but its ${name} holds at most ${most}`;
       return undefined;
     }
   }
