@@ -174,12 +174,19 @@ test('a model that is a FIFO, a folder or a device is refused without opening it
   }
 });
 
-test('external data in a FIFO is refused, not waited on: the shape it held becomes a gap with the reason', async () => {
-  const { report } = await profileWritten(reshapeBy({ name: 'target', dataType: DT.INT64, dims: [2], external: { location: 'data.bin' } }), 'model.onnx', (dir) =>
-    execFileSync('mkfifo', [path.join(dir, 'data.bin')]),
-  );
-  assert.ok(report, 'profiled');
-  assert.deepEqual(report.warnings, ['could not read constant "target": external data file "data.bin" is a FIFO (named pipe), not a regular file']);
+test('external data in a FIFO is refused without opening it, for shape tensors and weights alike', async () => {
+  const fifo = (dir: string): void => void execFileSync('mkfifo', [path.join(dir, 'data.bin')]);
+  const shape = await profileWritten(reshapeBy({ name: 'target', dataType: DT.INT64, dims: [2], external: { location: 'data.bin' } }), 'model.onnx', fifo);
+  assertErrorReason(shape.error, /^external data file "data.bin" is a FIFO \(named pipe\), not a regular file$/);
+  const weight: ModelSpec = {
+    graph: {
+      nodes: [{ opType: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+      inputs: [{ name: 'x', shape: [1, 8] }],
+      outputs: [{ name: 'y' }],
+      initializers: [{ name: 'w', dims: [8, 8], external: { location: 'data.bin' } }],
+    },
+  };
+  assertErrorReason((await profileWritten(weight, 'model.onnx', fifo)).error, /^external data file "data.bin" is a FIFO \(named pipe\), not a regular file$/);
 });
 
 /** A model whose function `f` calls itself `times` times: the fan-out of the 155-byte file. */

@@ -108,15 +108,23 @@ export class FolderHost implements ModelHost {
       return undefined;
     }
     if (!isInside(this.root, real)) throw new FormatError(`external data location "${relativePath}" links outside the model's folder`);
+    // Refused here already, so nothing (onnxruntime in Verify Shapes included) waits on a FIFO.
+    const kind = specialKind(fs.statSync(real));
+    if (kind !== undefined) throw new FormatError(`external data file "${relativePath}" is ${kind}, not a regular file`);
     return real;
   }
 }
 
 /** Throws (a one-line FormatError) unless the file is a regular file. */
 function refuseSpecial(st: fs.Stats): void {
-  if (st.isFile()) return;
-  const kind = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'a special file';
-  throw new FormatError(`is ${kind}, not a regular file`);
+  const kind = specialKind(st);
+  if (kind !== undefined) throw new FormatError(`is ${kind}, not a regular file`);
+}
+
+/** What a file that is not a regular file is, in words; undefined for a regular file. */
+function specialKind(st: fs.Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  return st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'a special file';
 }
 
 function isInside(root: string, p: string): boolean {
