@@ -229,6 +229,31 @@ test('a function calling itself three times is costed per binding and refused pa
   assert.match(twice.layers.find((r) => r.op === 'local::f')?.unknown ?? '', /expand to more than 100,000 nodes/);
 });
 
+test('the bound on listed function nodes is for the whole model: calls past it are unknown, those before exact', () => {
+  const body = Array.from({ length: 100 }, (_, i) => ({ opType: 'Relu', inputs: [i === 0 ? 'x' : `h${i - 1}`], outputs: [i === 99 ? 'y' : `h${i}`] }));
+  const calls = Array.from({ length: 1500 }, (_, i) => ({ opType: 'block', domain: 'local', inputs: [i === 0 ? 'x' : `v${i - 1}`], outputs: [`v${i}`] }));
+  const report = profileModel(
+    'm.onnx',
+    new MemorySource(
+      encodeModel({
+        opset: [
+          { domain: '', version: 17 },
+          { domain: 'local', version: 1 },
+        ],
+        graph: { nodes: calls, inputs: [{ name: 'x', shape: [4] }], outputs: [{ name: 'v1499' }] },
+        functions: [{ name: 'block', domain: 'local', inputs: ['x'], outputs: ['y'], nodes: body }],
+      }),
+    ),
+    undefined,
+  );
+  // 1,000 calls of 100 nodes fit in 100,000; the 500 after are refused, with the reason.
+  assert.equal(num(report.totals.flops), 1000 * 100 * 4);
+  assert.deepEqual(
+    report.unknownOps.map((u) => [u.op, u.count, u.reasons]),
+    [['local::block', 500, ['function calls expand to more than 100,000 nodes (a function calling itself?): not costed']]],
+  );
+});
+
 test('functions calling functions twice, ten deep: exact MACs through shared bodies', () => {
   const depth = 10;
   const functions = Array.from({ length: depth }, (_, i) => ({

@@ -282,6 +282,7 @@ class Engine implements EngineServices {
    */
   private callFunction(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): SubgraphRun {
     if (depth >= MAX_CALL_DEPTH) throw new InferenceFailure(`function calls nested more than ${MAX_CALL_DEPTH} deep`);
+    if (this.functionDepth === 0 && this.expandedNodes >= MAX_EXPANDED_NODES) throw new InferenceFailure(TOO_MANY_EXPANDED);
     const key = bindingKey(fn, node, inputs, depth);
     let memo = this.functionRuns.get(key);
     if (memo === undefined) {
@@ -355,13 +356,19 @@ function bindingKey(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | und
   const parts = [fn.domain, fn.name, String(depth)];
   fn.inputs.forEach((_, i) => {
     const v = inputs[i];
-    parts.push(v ? `${v.dtype}[${v.shape?.join(',') ?? '?'}]${v.value?.join(',') ?? ''}~${v.floats?.join(',') ?? ''}` : '-');
+    parts.push(v ? `${v.dtype}[${v.shape?.join(',') ?? '?'}]${contentsKey(v.value)}~${contentsKey(v.floats)}` : '-');
   });
   for (const name of referencedAttributes(fn)) {
     const a = node.attributes.get(name);
     parts.push(a ? attributeKey(a) : '-');
   }
   return parts.join('|');
+}
+
+/** Known contents by value when short (shape tensors, axes), else by identity: a key never costs more than the call. */
+function contentsKey(values: readonly (Expr | number)[] | undefined): string {
+  if (!values) return '';
+  return values.length <= 64 ? values.join(',') : `#${objectId(values)}`;
 }
 
 const referenced = new WeakMap<OnnxFunction, string[]>();
@@ -379,17 +386,21 @@ function referencedAttributes(fn: OnnxFunction): string[] {
 }
 
 /** Tensors and graphs are told apart by identity (each is one object per place in the file); the rest by value. */
+function attributeKey(a: Attribute): string {
+  if (a.kind !== 'tensor' && a.kind !== 'graph' && a.kind !== 'graphs') return `${a.kind}:${JSON.stringify(a.value)}`;
+  return `${a.kind}#${objectId(a.value)}`;
+}
+
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 0;
 
-function attributeKey(a: Attribute): string {
-  if (a.kind !== 'tensor' && a.kind !== 'graph' && a.kind !== 'graphs') return `${a.kind}:${JSON.stringify(a.value)}`;
-  let id = objectIds.get(a.value);
+function objectId(o: object): number {
+  let id = objectIds.get(o);
   if (id === undefined) {
     id = nextObjectId++;
-    objectIds.set(a.value, id);
+    objectIds.set(o, id);
   }
-  return `${a.kind}#${id}`;
+  return id;
 }
 
 function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxNode {
