@@ -275,7 +275,7 @@ function collectUnknown(nodes: NodeResult[]): string[] {
   return nodes.filter((n) => n.unknown !== undefined).map((n) => `${n.name || n.opType}: ${n.unknown}`);
 }
 
-function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxNode {
+function bindAttributes(n: OnnxNode, callerAttrs: ReadonlyMap<string, Attribute>): OnnxNode {
   if (![...n.attributes.values()].some((a) => a.kind === 'ref')) return n;
   const attributes = new Map<string, Attribute>();
   for (const [k, a] of n.attributes) {
