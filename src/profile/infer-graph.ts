@@ -129,11 +129,8 @@ class Engine implements EngineServices {
   }
 
   private runNodes(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, depth: number, valueInfo?: Map<string, ValueInfo>): NodeResult[] {
-    const results: NodeResult[] = [];
-    for (const node of topologicalOrder(g.nodes, scope)) {
-      results.push(this.runNode(node, scope, depth, valueInfo ?? ('valueInfo' in g ? g.valueInfo : undefined)));
-    }
-    return results;
+    const hints = valueInfo ?? ('valueInfo' in g ? g.valueInfo : undefined);
+    return topologicalOrder(g.nodes, scope).map((node) => this.runNode(node, scope, depth, hints));
   }
 
   private runNode(node: OnnxNode, scope: Scope, depth: number, valueInfo: Map<string, ValueInfo> | undefined): NodeResult {
@@ -188,13 +185,15 @@ class Engine implements EngineServices {
     }
     // A node reads its weights whether or not we could cost it: they still count.
     const buffers = def?.bufferInputs;
-    node.inputs.forEach((name, i) => {
-      const w = name === '' ? undefined : this.storedWeights.get(name);
-      if (w) result.weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
-    });
+    const weights: WeightUse[] = [];
+    for (let i = 0; i < node.inputs.length; i++) {
+      const w = node.inputs[i] === '' ? undefined : this.storedWeights.get(node.inputs[i]);
+      if (w) weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
+    }
     const described: ValueShape[] = [];
-    node.outputs.forEach((name, i) => {
-      if (name === '') return;
+    for (let i = 0; i < node.outputs.length; i++) {
+      const name = node.outputs[i];
+      if (name === '') continue;
       let v = outputs[i];
       let hinted = false;
       if (!v || !v.shape) {
@@ -210,8 +209,9 @@ class Engine implements EngineServices {
       if (hinted) shape.hinted = true;
       if (v) this.described.set(v, shape);
       described.push(shape);
-    });
-    // Stored at its size: an array grown by push keeps room for 16 more, and results are kept.
+    }
+    // Stored at their size: an array grown by push keeps room for 16 more, and results are kept.
+    result.weights = weights.slice();
     result.outputs = described.slice();
     if (node.opType === 'Constant' && !fn) this.registerConstantWeight(node, outputs[0]);
     return result;
@@ -295,7 +295,8 @@ function bindAttributes(n: OnnxNode, callerAttrs: ReadonlyMap<string, Attribute>
 function topologicalOrder(nodes: OnnxNode[], scope: Scope): OnnxNode[] {
   // In order when every input made by a node is made first by an earlier one.
   const firstProducer = new Map<string, number>();
-  nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && !firstProducer.has(o) && firstProducer.set(o, i)));
+  // Walked backwards, so the index left for a name is that of its first producer.
+  for (let i = nodes.length - 1; i >= 0; i--) for (const o of nodes[i].outputs) if (o !== '') firstProducer.set(o, i);
   if (nodes.every((n, i) => n.inputs.every((name) => (firstProducer.get(name) ?? -1) < i))) return nodes;
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
