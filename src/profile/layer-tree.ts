@@ -59,11 +59,7 @@ export function buildLayerTree(
       name: g.name,
       depth,
       kind: 'module',
-      // Ops that do the multiply-accumulates first, then the most frequent, then in graph order.
-      op: [...ops]
-        .sort(([, a], [, b]) => Number(b.heavy) - Number(a.heavy) || b.count - a.count || a.first - b.first)
-        .map(([op, { count }]) => (count > 1 ? `${op}×${count}` : op))
-        .join(' '),
+      op: opSummary(ops),
       inputShapes: g.inputs ? [...g.inputs.values()] : [],
       outputShapes: g.outputs ? [...g.outputs.values()] : [],
       params,
@@ -181,6 +177,7 @@ function markBoundaries(root: Group, leaves: Leaf[], graphInputs: ReadonlySet<st
 }
 
 interface OpCount {
+  op: string;
   count: number;
   /** Whether any of them has MACs. */
   heavy: boolean;
@@ -205,12 +202,20 @@ function contents(g: Group): { ops: Map<string, OpCount>; weights: WeightUse[] }
         seen.count++;
         seen.heavy ||= heavy;
         seen.first = Math.min(seen.first, it.index);
-      } else ops.set(n.opType, { count: 1, heavy, first: it.index });
+      } else ops.set(n.opType, { op: n.opType, count: 1, heavy, first: it.index });
       for (const w of allWeights(n)) if (!weights.has(w.name)) weights.set(w.name, w);
     }
   };
   visit(g);
   return { ops, weights: [...weights.values()] };
+}
+
+/** `MatMul×2 Add`: ops that do the multiply-accumulates first, then the most frequent, then in graph order. */
+function opSummary(ops: Map<string, OpCount>): string {
+  const list = [...ops.values()];
+  // Most modules hold one op type, and sort sets up its bookkeeping even for one element.
+  if (list.length > 1) list.sort((a, b) => Number(b.heavy) - Number(a.heavy) || b.count - a.count || a.first - b.first);
+  return list.map(({ op, count }) => (count > 1 ? `${op}×${count}` : op)).join(' ');
 }
 
 /** Weights a node reads, its body's included. */
