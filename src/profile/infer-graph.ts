@@ -207,7 +207,7 @@ class Engine implements EngineServices {
       else this.failedProducers.set(name, node.name || node.opType);
       const shape: ValueShape = { name, dtype: v?.dtype ?? DataType.UNDEFINED, shape: v?.shape };
       if (hinted) shape.hinted = true;
-      if (v) this.described.set(v, shape);
+      if (v) this.described.set(name, shape);
       described.push(shape);
     }
     // Stored at their size: an array grown by push keeps room for 16 more, and results are kept.
@@ -231,16 +231,20 @@ class Engine implements EngineServices {
     this.storedWeights.set(name, w);
   }
 
-  /** One ValueShape per value, shared by its producer's and consumers' results. */
-  private readonly described = new WeakMap<TensorValue, ValueShape>();
+  /**
+   * One ValueShape per value, shared by its producer's and consumers' results. Found by name (a
+   * string key is cheaper than an object's), so checked against the value: a subgraph may give
+   * the name to another.
+   */
+  private readonly described = new Map<string, ValueShape>();
 
   private describe(name: string, scope: Scope, g?: OnnxGraph): ValueShape {
     const v = lookup(scope, name);
     if (v) {
-      const seen = this.described.get(v);
-      if (seen?.name === name) return seen;
+      const seen = this.described.get(name);
+      if (seen && seen.shape === v.shape && seen.dtype === v.dtype) return seen;
       const made: ValueShape = { name, dtype: v.dtype, shape: v.shape };
-      this.described.set(v, made);
+      this.described.set(name, made);
       return made;
     }
     const hint = g?.valueInfo.get(name) ?? g?.outputs.find((o) => o.name === name);
