@@ -147,7 +147,7 @@ class Engine implements EngineServices {
     };
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
     const def = fn ? undefined : lookupOp(node.domain, node.opType);
-    let outputs: (TensorValue | undefined)[] = [];
+    let outputs: (TensorValue | undefined)[];
     try {
       if (fn) {
         if (depth >= MAX_CALL_DEPTH) throw new InferenceFailure(`function calls nested more than ${MAX_CALL_DEPTH} deep`);
