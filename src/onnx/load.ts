@@ -116,8 +116,12 @@ function readGraph(r: ProtoReader, depth: number): OnnxGraph {
   return g;
 }
 
+/** Shared by the nodes that have no attributes (most of them). */
+const NO_ATTRIBUTES: ReadonlyMap<string, Attribute> = new Map();
+
 function readNode(r: ProtoReader, depth: number): OnnxNode {
-  const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: new Map() };
+  const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: NO_ATTRIBUTES };
+  let attributes: Map<string, Attribute> | undefined;
   while (!r.done) {
     const [field, wire] = r.tag();
     if (wire !== WireType.Bytes) {
@@ -139,7 +143,7 @@ function readNode(r: ProtoReader, depth: number): OnnxNode {
         break;
       case 5: {
         const [name, attr] = readAttribute(r.message(), depth);
-        n.attributes.set(name, attr);
+        (attributes ??= new Map()).set(name, attr);
         break;
       }
       case 7:
@@ -151,6 +155,10 @@ function readNode(r: ProtoReader, depth: number): OnnxNode {
   }
   if (n.opType === '') throw new FormatError(`node "${n.name}" has no op_type`);
   if (n.domain === 'ai.onnx') n.domain = '';
+  if (attributes) n.attributes = attributes;
+  // Nodes are kept for the whole profile: arrays grown by push keep room for 16 more names.
+  n.inputs = n.inputs.slice();
+  n.outputs = n.outputs.slice();
   return n;
 }
 

@@ -35,7 +35,7 @@ export interface OnnxNode {
   domain: string;
   inputs: string[];
   outputs: string[];
-  attributes: Map<string, Attribute>;
+  attributes: ReadonlyMap<string, Attribute>;
 }
 
 export type Attribute =

@@ -16,13 +16,15 @@ const MAX_WINDOW = 1 << 20;
 /** No name or op type comes near this; a hostile file's 500 MB "name" is refused, not decoded. */
 const MAX_STRING_BYTES = 1 << 20;
 const decoder = new TextDecoder('utf-8', { fatal: false });
+/** The window before the first read; shared, since a reader is made per nested message. */
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Reads protobuf fields from a ByteSource through a small window, so that skipping a
  * length-delimited field (a tensor's raw_data) moves a cursor instead of reading bytes.
  */
 export class ProtoReader {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = NO_BYTES;
   private bufStart = 0;
   private window = MIN_WINDOW;
 

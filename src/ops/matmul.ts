@@ -25,11 +25,14 @@ import type { Cost, OpContext } from './types';
 
 const MS = 'com.microsoft';
 
-/** Fails when two dims that must match are known to differ; returns the more informative one. */
-export function matchDims(ctx: OpContext, a: Expr, b: Expr, what: string): Expr {
+/**
+ * Fails when two dims that must match are known to differ; returns the more informative one.
+ * A message that prints shapes is passed as a function: it is built only on failure.
+ */
+export function matchDims(ctx: OpContext, a: Expr, b: Expr, what: string | (() => string)): Expr {
   const x = a.constant;
   const y = b.constant;
-  if (x !== undefined && y !== undefined && x !== y) ctx.fail(`${what}: ${x} vs ${y}`);
+  if (x !== undefined && y !== undefined && x !== y) ctx.fail(`${typeof what === 'string' ? what : what()}: ${x} vs ${y}`);
   return x !== undefined ? a : b.constant !== undefined ? b : a;
 }
 
@@ -48,13 +51,14 @@ interface MatMulShapes {
 /** numpy matmul: 1-D operands are promoted (and the added dim removed), batch dims broadcast. */
 export function matmulShapes(ctx: OpContext, a: readonly Expr[], b: readonly Expr[]): MatMulShapes {
   if (a.length === 0 || b.length === 0) ctx.fail('MatMul operands must have rank ≥ 1 (a scalar was given)');
-  const aP = a.length === 1 ? [Expr.ONE, a[0]] : [...a];
-  const bP = b.length === 1 ? [b[0], Expr.ONE] : [...b];
+  const aP = a.length === 1 ? [Expr.ONE, a[0]] : a;
+  const bP = b.length === 1 ? [b[0], Expr.ONE] : b;
   const m = aP[aP.length - 2];
-  const k = matchDims(ctx, aP[aP.length - 1], bP[bP.length - 2], `inner dimensions differ (${show(a)} @ ${show(b)})`);
+  const k = matchDims(ctx, aP[aP.length - 1], bP[bP.length - 2], () => `inner dimensions differ (${show(a)} @ ${show(b)})`);
   const n = bP[bP.length - 1];
   const batch = broadcast(ctx, [aP.slice(0, -2), bP.slice(0, -2)]);
-  const out = [...batch, ...(a.length > 1 ? [m] : []), ...(b.length > 1 ? [n] : [])];
+  // concat makes the array at its size; the shape is kept with the value.
+  const out = batch.concat(a.length > 1 ? [m] : [], b.length > 1 ? [n] : []);
   return { out, batch, m, k, n };
 }
 
@@ -83,7 +87,7 @@ function gemmShapes(ctx: OpContext): GemmShapes {
   if (b.length !== 2) ctx.fail(`Gemm input B must be 2-D, got ${show(b)}`);
   const [m, ka] = ctx.attrInt('transA', 0) ? [a[1], a[0]] : [a[0], a[1]];
   const [kb, n] = ctx.attrInt('transB', 0) ? [b[1], b[0]] : [b[0], b[1]];
-  const k = matchDims(ctx, ka, kb, `Gemm inner dimensions differ (A ${show(a)}, B ${show(b)})`);
+  const k = matchDims(ctx, ka, kb, () => `Gemm inner dimensions differ (A ${show(a)}, B ${show(b)})`);
   if (ctx.input(2)) {
     const c = ctx.shapeOf(2);
     if (c.length > 2) ctx.fail(`Gemm input C ${show(c)} has rank > 2`);
@@ -91,7 +95,7 @@ function gemmShapes(ctx: OpContext): GemmShapes {
     const target = [m, n];
     c.forEach((d, i) => {
       const t = target[i + 2 - c.length];
-      if (d.constant !== 1) matchDims(ctx, d, t, `Gemm input C ${show(c)} does not broadcast to [${m}, ${n}]`);
+      if (d.constant !== 1) matchDims(ctx, d, t, () => `Gemm input C ${show(c)} does not broadcast to [${m}, ${n}]`);
     });
   }
   return { m, k, n };

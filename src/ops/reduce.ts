@@ -93,11 +93,7 @@ const reduce: OpDef = {
     const axes = reducedAxes(ctx, shape.length);
     if (axes === 'noop') return [{ dtype: x!.dtype, shape }];
     const keep = ctx.attrInt('keepdims', 1) !== 0;
-    const out: Expr[] = [];
-    shape.forEach((d, i) => {
-      if (!axes.includes(i)) out.push(d);
-      else if (keep) out.push(Expr.ONE);
-    });
+    const out = keep ? shape.map((d, i) => (axes.includes(i) ? Expr.ONE : d)) : shape.filter((_, i) => !axes.includes(i));
     return [{ dtype: x!.dtype, shape: out }];
   },
   cost(ctx, outputs): Cost {

@@ -25,8 +25,8 @@ export function normalizeAxis(ctx: OpContext, axis: number, rank: number): numbe
  * when one of them is 1 or both are equal, which is all that a valid model allows.
  */
 export function broadcast(ctx: OpContext, shapes: readonly Expr[][]): Expr[] {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out: Expr[] = [];
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<Expr>(rank);
   for (let i = 0; i < rank; i++) {
     let dim: Expr = Expr.ONE;
     for (const s of shapes) {
@@ -41,9 +41,10 @@ export function broadcast(ctx: OpContext, shapes: readonly Expr[][]): Expr[] {
         dim = a !== undefined ? dim : b !== undefined ? d : dim.max(d);
       }
     }
-    out.push(dim);
+    out[i] = dim;
   }
-  return out;
+  // Most operands already have the result's shape: sharing its array shares its cached size.
+  return shapes.find((s) => s.length === rank && s.every((d, i) => d === out[i])) ?? out;
 }
 
 /** Output of an op that keeps its first input's shape and type. */

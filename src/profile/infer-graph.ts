@@ -152,11 +152,8 @@ class Engine implements EngineServices {
   }
 
   private runNodes(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, depth: number, valueInfo?: Map<string, ValueInfo>): NodeResult[] {
-    const results: NodeResult[] = [];
-    for (const node of topologicalOrder(g.nodes, scope)) {
-      results.push(this.runNode(node, scope, depth, valueInfo ?? ('valueInfo' in g ? g.valueInfo : undefined)));
-    }
-    return results;
+    const hints = valueInfo ?? ('valueInfo' in g ? g.valueInfo : undefined);
+    return topologicalOrder(g.nodes, scope).map((node) => this.runNode(node, scope, depth, hints));
   }
 
   private runNode(node: OnnxNode, scope: Scope, depth: number, valueInfo: Map<string, ValueInfo> | undefined): NodeResult {
@@ -173,7 +170,7 @@ class Engine implements EngineServices {
     };
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
     const def = fn ? undefined : lookupOp(node.domain, node.opType);
-    let outputs: (TensorValue | undefined)[] = [];
+    let outputs: (TensorValue | undefined)[];
     try {
       if (fn) {
         const run = this.callFunction(fn, node, inputs, depth);
@@ -210,13 +207,15 @@ class Engine implements EngineServices {
     }
     // A node reads its weights whether or not we could cost it: they still count.
     const buffers = def?.bufferInputs;
-    node.inputs.forEach((name, i) => {
-      const w = name === '' ? undefined : this.storedWeights.get(name);
-      if (w) result.weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
-    });
+    const weights: WeightUse[] = [];
+    for (let i = 0; i < node.inputs.length; i++) {
+      const w = node.inputs[i] === '' ? undefined : this.storedWeights.get(node.inputs[i]);
+      if (w) weights.push(buffers?.includes(i) ? { ...w, role: 'buffer' } : w);
+    }
     const described: ValueShape[] = [];
-    node.outputs.forEach((name, i) => {
-      if (name === '') return;
+    for (let i = 0; i < node.outputs.length; i++) {
+      const name = node.outputs[i];
+      if (name === '') continue;
       let v = outputs[i];
       let hinted = false;
       if (!v || !v.shape) {
@@ -230,10 +229,11 @@ class Engine implements EngineServices {
       else this.failedProducers.set(name, node.name || node.opType);
       const shape: ValueShape = { name, dtype: v?.dtype ?? DataType.UNDEFINED, shape: v?.shape };
       if (hinted) shape.hinted = true;
-      if (v) this.described.set(v, shape);
+      if (v) this.described.set(name, shape);
       described.push(shape);
-    });
-    // Stored at its size: an array grown by push keeps room for 16 more, and results are kept.
+    }
+    // Stored at their size: an array grown by push keeps room for 16 more, and results are kept.
+    result.weights = weights.slice();
     result.outputs = described.slice();
     if (node.opType === 'Constant' && !fn) this.registerConstantWeight(node, outputs[0]);
     return result;
@@ -253,16 +253,20 @@ class Engine implements EngineServices {
     this.storedWeights.set(name, w);
   }
 
-  /** One ValueShape per value, shared by its producer's and consumers' results. */
-  private readonly described = new WeakMap<TensorValue, ValueShape>();
+  /**
+   * One ValueShape per value, shared by its producer's and consumers' results. Found by name (a
+   * string key is cheaper than an object's), so checked against the value: a subgraph may give
+   * the name to another.
+   */
+  private readonly described = new Map<string, ValueShape>();
 
   private describe(name: string, scope: Scope, g?: OnnxGraph): ValueShape {
     const v = lookup(scope, name);
     if (v) {
-      const seen = this.described.get(v);
-      if (seen?.name === name) return seen;
+      const seen = this.described.get(name);
+      if (seen && seen.shape === v.shape && seen.dtype === v.dtype) return seen;
       const made: ValueShape = { name, dtype: v.dtype, shape: v.shape };
-      this.described.set(v, made);
+      this.described.set(name, made);
       return made;
     }
     const hint = g?.valueInfo.get(name) ?? g?.outputs.find((o) => o.name === name);
@@ -403,7 +407,7 @@ function objectId(o: object): number {
   return id;
 }
 
-function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxNode {
+function bindAttributes(n: OnnxNode, callerAttrs: ReadonlyMap<string, Attribute>): OnnxNode {
   if (![...n.attributes.values()].some((a) => a.kind === 'ref')) return n;
   const attributes = new Map<string, Attribute>();
   for (const [k, a] of n.attributes) {
@@ -423,7 +427,8 @@ function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxN
 function topologicalOrder(nodes: OnnxNode[], scope: Scope): OnnxNode[] {
   // In order when every input made by a node is made first by an earlier one.
   const firstProducer = new Map<string, number>();
-  nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && !firstProducer.has(o) && firstProducer.set(o, i)));
+  // Walked backwards, so the index left for a name is that of its first producer.
+  for (let i = nodes.length - 1; i >= 0; i--) for (const o of nodes[i].outputs) if (o !== '') firstProducer.set(o, i);
   if (nodes.every((n, i) => n.inputs.every((name) => (firstProducer.get(name) ?? -1) < i))) return nodes;
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));

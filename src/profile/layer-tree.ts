@@ -17,7 +17,7 @@ export function buildLayerTree(
   // Constant nodes hold data, not layers: their tensors show up as the weights of their readers.
   const nodes = allNodes.filter((n) => n.opType !== 'Constant' || n.domain !== '');
   const { root, leaves } = groupByScope(nodes);
-  markBoundaries(leaves, graphInputs, graphOutputs);
+  markBoundaries(root, leaves, graphInputs, graphOutputs);
 
   const nodeRow = (n: NodeResult, path: string, depth: number): LayerRow => {
     const children = n.children?.length ? n.children.map((c, i) => nodeRow(c, `${path}/${(c.name || `${c.opType}_${i}`).replace(/^\/+/, '')}`, depth + 1)) : [];
@@ -52,18 +52,14 @@ export function buildLayerTree(
 
   const groupRow = (g: Group, depth: number): LayerRow => {
     const children = g.items.map((it) => (isGroup(it) ? groupRow(it, depth + 1) : nodeRow(it.node, it.path, depth + 1)));
-    const weights = g.weights ? [...g.weights.values()] : [];
+    const { ops, weights } = contents(g);
     const { params, sharedParams } = paramCounts(weights, shared);
     return {
       path: g.path,
       name: g.name,
       depth,
       kind: 'module',
-      // Ops that do the multiply-accumulates first, then the most frequent.
-      op: [...g.ops]
-        .sort(([, a], [, b]) => Number(b.heavy) - Number(a.heavy) || b.count - a.count)
-        .map(([op, { count }]) => (count > 1 ? `${op}×${count}` : op))
-        .join(' '),
+      op: opSummary(ops),
       inputShapes: g.inputs ? [...g.inputs.values()] : [],
       outputShapes: g.outputs ? [...g.outputs.values()] : [],
       params,
@@ -82,23 +78,28 @@ export function buildLayerTree(
   return root.items.map((it) => (isGroup(it) ? groupRow(it, 0) : nodeRow(it.node, it.path, 0)));
 }
 
-/** A node's place in the module tree: its path and its enclosing modules, outermost first. */
+/** A node's place in the module tree: its path and its innermost module (the root at top level). */
 interface Leaf {
   node: NodeResult;
+  /** Position in graph order. */
+  index: number;
   path: string;
-  chain: Group[];
+  module: Group;
 }
 
+/**
+ * A module. Only what needs the whole graph is kept here (its boundary); what its subtree holds
+ * is gathered when its row is made, so no per-module table outlives its row.
+ */
 interface Group {
   name: string;
   path: string;
+  parent?: Group;
+  /** Modules above this one; 0 for the root. */
+  depth: number;
   /** Submodules by name (made on first use: most modules hold only nodes). */
   groups?: Map<string, Group>;
   items: (Group | Leaf)[];
-  /** Op types inside, with counts, and whether any of them has MACs. */
-  ops: Map<string, { count: number; heavy: boolean }>;
-  /** Weights read inside, each once (made on first use: most modules of a big graph have none). */
-  weights?: Map<string, WeightUse>;
   /** Values crossing the module's boundary, in graph order. */
   inputs?: Map<string, ValueShape>;
   outputs?: Map<string, ValueShape>;
@@ -113,15 +114,11 @@ function isGroup(it: Group | Leaf): it is Group {
   return 'items' in it;
 }
 
-function newGroup(name: string, path: string): Group {
-  return { name, path, items: [], ops: new Map() };
-}
-
 /** The submodule `name` of `g`, made on first sight. */
 function submodule(g: Group, name: string): Group {
   let sub = g.groups?.get(name);
   if (!sub) {
-    sub = newGroup(name, g.path ? `${g.path}/${name}` : name);
+    sub = { name, path: g.path ? `${g.path}/${name}` : name, parent: g, depth: g.depth + 1, items: [] };
     (g.groups ??= new Map()).set(name, sub);
     g.items.push(sub);
   }
@@ -130,53 +127,95 @@ function submodule(g: Group, name: string): Group {
 
 /** Builds the module tree, with one leaf per node in graph order. */
 function groupByScope(nodes: NodeResult[]): { root: Group; leaves: Leaf[] } {
-  const root = newGroup('', '');
-  const leaves = nodes.map((n, i): Leaf => {
-    const parts = (n.name || `${n.opType}_${i}`).split('/').filter((p) => p !== '');
-    if (parts.length === 0) parts.push(`${n.opType}_${i}`);
-    let g = root;
-    const chain = parts.slice(0, -1).map((name) => (g = submodule(g, name)));
-    const leaf = { node: n, path: parts.join('/'), chain };
-    g.items.push(leaf);
-    const weights = allWeights(n);
-    const heavy = !(n.macs?.constant === 0);
-    for (const m of chain) {
-      const seen = m.ops.get(n.opType);
-      if (seen) {
-        seen.count++;
-        seen.heavy ||= heavy;
-      } else m.ops.set(n.opType, { count: 1, heavy });
-      for (const w of weights) if (!m.weights?.has(w.name)) (m.weights ??= new Map()).set(w.name, w);
-    }
+  const root: Group = { name: '', path: '', depth: 0, items: [] };
+  const leaves = nodes.map((n, index): Leaf => {
+    const parts = (n.name || `${n.opType}_${index}`).split('/').filter((p) => p !== '');
+    if (parts.length === 0) parts.push(`${n.opType}_${index}`);
+    let module = root;
+    for (let k = 0; k < parts.length - 1; k++) module = submodule(module, parts[k]);
+    const leaf = { node: n, index, path: parts.join('/'), module };
+    module.items.push(leaf);
     return leaf;
   });
   return { root, leaves };
 }
 
+/** The innermost module holding both `a` and `b`. */
+function commonModule(a: Group, b: Group): Group {
+  while (a.depth > b.depth) a = a.parent!;
+  while (b.depth > a.depth) b = b.parent!;
+  while (a !== b) {
+    a = a.parent!;
+    b = b.parent!;
+  }
+  return a;
+}
+
 /**
- * A value produced in module chain P and consumed in chain C crosses the boundary of every
- * module below their common ancestor: it is an output of P's deeper modules and an input of
- * C's. Most values stay inside one module, so this touches little beyond the nodes themselves.
+ * A value produced in module P and consumed in module C crosses the boundary of every module
+ * below their common ancestor: it is an output of P and the modules above it, and an input of
+ * C and the modules above it. Most values stay inside one module, so this touches little
+ * beyond the nodes themselves.
  */
-function markBoundaries(leaves: Leaf[], graphInputs: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): void {
-  const producer = new Map<string, { chain: Group[]; value: ValueShape }>();
-  for (const { node, chain } of leaves) for (const o of node.outputs) producer.set(o.name, { chain, value: o });
-  for (const { node, chain } of leaves) {
+function markBoundaries(root: Group, leaves: Leaf[], graphInputs: ReadonlySet<string>, graphOutputs: ReadonlySet<string>): void {
+  const producer = new Map<string, { module: Group; value: ValueShape }>();
+  for (const { node, module } of leaves) for (const o of node.outputs) producer.set(o.name, { module, value: o });
+  for (const { node, module } of leaves) {
     for (const v of node.inputs) {
       const p = producer.get(v.name);
       // Boundaries are drawn for activations: graph inputs and values computed by nodes.
       if (!p && !graphInputs.has(v.name)) continue;
-      const from = p?.chain ?? [];
-      let common = 0;
-      while (common < from.length && common < chain.length && from[common] === chain[common]) common++;
-      for (let k = common; k < chain.length; k++) addBoundary(chain[k], 'inputs', v);
-      if (p) for (let k = common; k < from.length; k++) addBoundary(from[k], 'outputs', p.value);
+      const common = commonModule(p?.module ?? root, module);
+      for (let m = module; m !== common; m = m.parent!) addBoundary(m, 'inputs', v);
+      if (p) for (let m = p.module; m !== common; m = m.parent!) addBoundary(m, 'outputs', p.value);
     }
   }
   for (const name of graphOutputs) {
     const p = producer.get(name);
-    if (p) for (const g of p.chain) addBoundary(g, 'outputs', p.value);
+    if (p) for (let m = p.module; m !== root; m = m.parent!) addBoundary(m, 'outputs', p.value);
   }
+}
+
+interface OpCount {
+  op: string;
+  count: number;
+  /** Whether any of them has MACs. */
+  heavy: boolean;
+  /** Graph position of the first one. */
+  first: number;
+}
+
+/** Op types inside a module, with counts, and the weights read inside, each once. */
+function contents(g: Group): { ops: Map<string, OpCount>; weights: WeightUse[] } {
+  const ops = new Map<string, OpCount>();
+  const weights = new Map<string, WeightUse>();
+  const visit = (m: Group): void => {
+    for (const it of m.items) {
+      if (isGroup(it)) {
+        visit(it);
+        continue;
+      }
+      const n = it.node;
+      const heavy = !(n.macs?.constant === 0);
+      const seen = ops.get(n.opType);
+      if (seen) {
+        seen.count++;
+        seen.heavy ||= heavy;
+        seen.first = Math.min(seen.first, it.index);
+      } else ops.set(n.opType, { op: n.opType, count: 1, heavy, first: it.index });
+      for (const w of allWeights(n)) if (!weights.has(w.name)) weights.set(w.name, w);
+    }
+  };
+  visit(g);
+  return { ops, weights: [...weights.values()] };
+}
+
+/** `MatMul×2 Add`: ops that do the multiply-accumulates first, then the most frequent, then in graph order. */
+function opSummary(ops: Map<string, OpCount>): string {
+  const list = [...ops.values()];
+  // Most modules hold one op type, and sort sets up its bookkeeping even for one element.
+  if (list.length > 1) list.sort((a, b) => Number(b.heavy) - Number(a.heavy) || b.count - a.count || a.first - b.first);
+  return list.map(({ op, count }) => (count > 1 ? `${op}×${count}` : op)).join(' ');
 }
 
 /** Weights a node reads, its body's included. */

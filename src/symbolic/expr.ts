@@ -88,13 +88,20 @@ export class Expr {
    * one term. Layer-tree roll-ups sum thousands of rows; no map or per-step term is made.
    */
   static collect(xs: readonly Expr[], constant = 0): Expr {
-    let count = constant === 0 ? 0 : 1;
+    let count = 1;
     for (const x of xs) count += x.terms.length;
     const all = new Array<Term>(count);
-    let n = 0;
-    // The constant term's key sorts first: put there, it leaves sorted input in order.
-    if (constant !== 0) all[n++] = { key: '', coef: constant, factors: [] };
-    for (const x of xs) for (const t of x.terms) all[n++] = t;
+    // Slot 0 holds the constant term, whose key sorts first. Each expression's own constant is
+    // added there: copied in place it would break the order of terms that are otherwise sorted.
+    let n = 1;
+    for (const x of xs) {
+      for (const t of x.terms) {
+        if (t.key === '') constant += t.coef;
+        else all[n++] = t;
+      }
+    }
+    all[0] = { key: '', coef: constant, factors: [] };
+    all.length = n;
     return new Expr(addLikeTerms(sortTerms(all)));
   }
 
