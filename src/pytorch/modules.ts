@@ -279,7 +279,7 @@ function itemsOf(mod: ModuleObj): Value[] {
   return [...mod.children.values()].map(moduleValue);
 }
 
-export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: SourceRange): Value {
+export function moduleItem(ip: Interpreter, mod: ModuleObj, idx: Value, site: SourceRange): Value {
   const kind = containerKind(mod);
   if (idx.t === 'unknown') return idx;
   if (kind === 'ModuleDict' || kind === 'ParameterDict') {
@@ -296,7 +296,7 @@ export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: S
     if (idx.t === 'slice') {
       const b = sliceIndices(idx, items.length);
       if ('reason' in b) return unknownFrom(b);
-      const picked = sliceItems(items, b);
+      const picked = sliceItems(ip, items, b);
       const out = new ModuleObj(kind, kind === 'ParameterList' ? 'ParameterList' : kind, site);
       picked.forEach((v, i) => addItem(out, String(i), v));
       return moduleValue(out);
