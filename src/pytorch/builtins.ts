@@ -7,7 +7,7 @@ import { line, type SourceRange } from './ast';
 import { Expr } from '../symbolic/expr';
 import type { Interpreter, Kwargs } from './evaluate';
 import { callModuleMethod, deepcopyModule, moduleIsInstance } from './modules';
-import { buildString, comparePlain, equalValues, numLike, reprValue, strFormat, strValue, tooLong, typeName, writeField } from './operators';
+import { buildString, comparePlain, dropCount, equalValues, numLike, reprValue, strFormat, strValue, tooLong, typeName, writeField } from './operators';
 import { dictKey, NONE, rangeLength, truthy, unknown, unknownFrom, type ClassInfo, type Value } from './values';
 
 export const BUILTIN_NAMES = new Set([
@@ -214,7 +214,7 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
       if (!a0) return unknown('format() without an argument', line(site));
       const spec = args[1] ?? kw(kwargs, 'format_spec');
       if (spec && spec.t !== 'str') return unknown('format() with a spec that is not a known string', line(site));
-      return atLine(buildString(ip, (out) => (writeField(out, a0, spec?.v) ? undefined : { reason: `format() of ${typeName(a0)} with this spec` })), site);
+      return atLine(buildString(ip, (out) => writeField(out, a0, spec?.v)), site);
     }
     case 'list':
     case 'tuple':
@@ -458,6 +458,7 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       const i = n.v < 0 ? self.items.length + n.v : n.v;
       if (i < 0 || i >= self.items.length) return unknown('pop index out of range', line(site));
       ip.work(self.items.length - i);
+      dropCount(self.items);
       return self.items.splice(i, 1)[0];
     }
     case 'list.copy':
@@ -471,13 +472,17 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       }
       return NONE;
     case 'list.clear':
-      if (self.t === 'list') self.items.length = 0;
+      if (self.t === 'list') {
+        self.items.length = 0;
+        dropCount(self.items);
+      }
       return NONE;
     case 'list.remove':
       if (self.t === 'list') {
         const i = self.items.findIndex((v) => equalValues(ip, v, a0) === true);
         ip.work(self.items.length);
         if (i >= 0) self.items.splice(i, 1);
+        dropCount(self.items);
       }
       return NONE;
     case 'list.index':
@@ -511,6 +516,7 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       return dictView(name, self, site);
     case 'dict.update':
       if (self.t === 'dict') {
+        dropCount(self.map);
         if (a0?.t === 'dict') {
           ip.work(a0.map.size);
           for (const [k, v] of a0.map) self.map.set(k, v);
@@ -524,6 +530,7 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       if (k === undefined) return unknown('dict.pop() with an unknown key', line(site));
       const hit = self.map.get(k);
       self.map.delete(k);
+      dropCount(self.map);
       return hit?.[1] ?? args[1] ?? unknown(`key ${k.slice(2)} is not in the dict`, line(site));
     }
     case 'dict.setdefault': {
@@ -531,6 +538,7 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       const k = a0 && dictKey(ip, a0);
       if (k === undefined) return unknown('setdefault() with an unknown key', line(site));
       if (!self.map.has(k)) self.map.set(k, [a0, args[1] ?? NONE]);
+      dropCount(self.map);
       return self.map.get(k)![1];
     }
     case 'str.join': {

@@ -14,8 +14,8 @@
 import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
 import { bindClassAttr, classAttr, nnBaseOf } from './classes';
 import { at, msg, messageText, type Message } from './message';
-import { LimitExceeded, SIZE_LIMITS, WORK_PER_STEP, type Limits, type Meter, type SizeLimits } from './limits';
-import { binaryPlain, buildString, comparePlain, elementCount, indexOf, rangeItems, sliceIndices, sliceItems, tooManyElements, typeName, unaryPlain, writeField } from './operators';
+import { asLimit, LimitExceeded, SIZE_LIMITS, WORK_PER_STEP, type Limits, type Meter, type SizeLimits } from './limits';
+import { binaryPlain, buildString, comparePlain, dropCount, elementCount, indexOf, keepCount, keptCount, rangeItems, sliceIndices, sliceItems, tooManyElements, typeName, unaryPlain, writeField } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
 import {
@@ -40,7 +40,7 @@ export const MAX_DEPTH = 48;
  * Expressions and statements being evaluated inside one another (across calls). Each costs a few
  * JavaScript frames: past this the stack could overflow, so the evaluation stops with a reason.
  */
-export const MAX_EVAL_NESTING = 1_500;
+export const MAX_EVAL_NESTING = 400;
 
 export interface Note {
   range: SourceRange;
@@ -168,7 +168,8 @@ export class Interpreter implements Meter {
           try {
             t = this.truth(this.eval(s.test, this.globals));
           } catch (e) {
-            if (e instanceof LimitExceeded) throw e;
+            const limit = asLimit(e);
+            if (limit) throw limit;
             t = undefined;
           }
           spent += this.steps;
@@ -181,10 +182,11 @@ export class Interpreter implements Meter {
         try {
           this.exec(s, this.globals);
         } catch (e) {
-          if (e instanceof LimitExceeded) {
-            if (Date.now() > deadline) throw e;
-            this.gaveUp.push(msg`line ${at(s.range)} ${e.message}`);
-            this.note(s.range, msg`line ${at(s.range)} not followed: it ${e.message}`, 'warning');
+          const limit = asLimit(e);
+          if (limit) {
+            if (Date.now() > deadline) throw limit;
+            this.gaveUp.push(msg`line ${at(s.range)} ${limit.message}`);
+            this.note(s.range, msg`line ${at(s.range)} not followed: it ${limit.message}`, 'warning');
           } else {
             // A bug of the evaluator must not take the whole file down: say where, go on.
             this.note(s.range, msg`internal error while following line ${at(s.range)}: ${(e as Error).message}`, 'warning', true);
@@ -322,11 +324,12 @@ export class Interpreter implements Meter {
    */
   extend(list: Value[], items: readonly Value[]): void {
     const max = this.limits.maxElements;
-    if (list.length + items.length > max || elementCount(this, items, max - list.length) > max - list.length) {
-      throw new LimitExceeded(`stopped: a list would grow past ${max.toLocaleString('en-US')} elements (nested ones included)`);
-    }
+    const had = keptCount(list) ?? list.length;
+    const total = list.length + items.length > max ? Infinity : had + elementCount(this, items, max - had);
+    if (total > max) throw new LimitExceeded(`stopped: a list would grow past ${max.toLocaleString('en-US')} elements (nested ones included)`);
     this.work(items.length);
     for (const v of items) list.push(v);
+    keepCount(list, total);
   }
 
   private bindName(name: string, v: Value, scope: Scope): void {
@@ -400,7 +403,8 @@ export class Interpreter implements Meter {
     };
     walk(stmts, visit);
     if (why) {
-      for (const n of assigned) if (scope.vars.has(n)) scope.vars.set(n, unknownFrom(why));
+      // Code that did not finish: what it assigns is unknown, defined before or not.
+      for (const n of assigned) scope.vars.set(n, unknownFrom(why));
       const self = scope.lookup('self');
       if (self?.t === 'module') {
         for (const n of selfAssigned) setModuleAttr(this, self.mod, n, unknownFrom(why), undefined);
@@ -541,11 +545,13 @@ export class Interpreter implements Meter {
     if (obj.t === 'list') {
       const i = indexOf(idx, obj.items.length);
       if (typeof i === 'number') obj.items[i] = v;
+      dropCount(obj.items);
       return;
     }
     if (obj.t === 'dict') {
       const k = dictKey(this, idx);
       if (k !== undefined) obj.map.set(k, [idx, v]);
+      dropCount(obj.map);
       return;
     }
     if (obj.t === 'module') setModuleItem(this, obj.mod, idx, v, site);
@@ -577,8 +583,8 @@ export class Interpreter implements Meter {
               continue;
             }
             const v = this.eval(part.expr, scope);
-            if (v.t === 'unknown') return v.why;
-            if (!writeField(out, v, part.spec, part.conversion)) return { reason: `an f-string field of ${typeName(v)} cannot be formatted statically`, line: line(e.range) };
+            const why = writeField(out, v, part.spec, part.conversion);
+            if (why) return why.line === undefined ? { ...why, line: line(e.range) } : why;
           }
           return undefined;
         });
@@ -643,7 +649,7 @@ export class Interpreter implements Meter {
           if (key === undefined) return k.t === 'unknown' ? k : unknown(`a dict key of type ${typeName(k)}`, line(e.range));
           map.set(key, [k, this.eval(item.value, scope)]);
         }
-        const big = tooManyElements(this, 'dict', [...map.values()].flat());
+        const big = tooManyElements(this, 'dict', [...map.values()].flat(), map);
         return big ? unknown(big.reason, line(e.range)) : { t: 'dict', map };
       }
       case 'subscript':
@@ -839,6 +845,7 @@ export class Interpreter implements Meter {
     };
     gen(0);
     if (why) return unknownFrom(why);
+    keepCount(e.type === 'dict' ? map : out, elements);
     if (e.type === 'dict') return { t: 'dict', map };
     return { t: e.type === 'gen' ? 'tuple' : 'list', items: out };
   }

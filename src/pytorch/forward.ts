@@ -14,7 +14,7 @@ import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
 import { canonicalNn, classAttr } from './classes';
 import type { Interpreter, Kwargs, TorchSemantics } from './evaluate';
-import { LimitExceeded } from './limits';
+import { asLimit } from './limits';
 import { at, lineAt, msg, messageText, type Message } from './message';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
@@ -505,7 +505,8 @@ export function runForward(ip: Interpreter, torch: Torch, mod: ModuleObj, inputs
   try {
     torch.callModule(ip, mod, inputs, kwargs, site);
   } catch (e) {
-    if (e instanceof LimitExceeded) run.aborted = e.message;
+    const limit = asLimit(e);
+    if (limit) run.aborted = limit.message;
     else {
       run.aborted = `stopped by an internal error: ${(e as Error).message}`;
       run.internalError = (e as Error).message;

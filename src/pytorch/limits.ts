@@ -38,3 +38,16 @@ export interface Meter {
 export function tooDeep(what: string): LimitExceeded {
   return new LimitExceeded(`stopped: ${what} nests more than ${MAX_NESTING.toLocaleString('en-US')} deep (Python raises RecursionError)`);
 }
+
+/**
+ * The limit an error stands for: ours, or the engine's own that hostile code can still reach
+ * first (the stack, or a string or array past V8's maximum); undefined for a bug of the
+ * evaluator. Each phase's runner asks this once, where it catches.
+ */
+export function asLimit(e: unknown): LimitExceeded | undefined {
+  if (e instanceof LimitExceeded) return e;
+  if (!(e instanceof RangeError)) return undefined;
+  if (/call stack/i.test(e.message)) return new LimitExceeded('stopped: code nested too deeply (the evaluator ran out of stack)');
+  if (/Invalid (string|array) length/i.test(e.message)) return new LimitExceeded('stopped: a value too large to build');
+  return undefined;
+}

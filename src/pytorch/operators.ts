@@ -10,6 +10,34 @@ import { dictKey, rangeLength, unknown, type Value, type Why } from './values';
 const count = (n: number): string => n.toLocaleString('en-US');
 
 /**
+ * Elements each container held when it was built (its items array or map), nested ones included:
+ * counting a new container reads its items' counts instead of walking them, so a loop that wraps
+ * a value (`x = [x]`) stays linear. A container changed in place afterwards updates or drops its
+ * own count; its parents keep theirs (a bound, not a promise: what walks values is charged to the
+ * step budget anyway).
+ */
+const counted = new WeakMap<object, number>();
+
+function countKey(v: Value): object | undefined {
+  return v.t === 'list' || v.t === 'tuple' ? v.items : v.t === 'dict' ? v.map : undefined;
+}
+
+/** Records what a container just built holds (see `counted`). */
+export function keepCount(items: object, n: number): void {
+  counted.set(items, n);
+}
+
+/** A container changed in place: its count is made again when next needed. */
+export function dropCount(items: object): void {
+  counted.delete(items);
+}
+
+/** The count of a container's elements kept when it was built, if any. */
+export function keptCount(items: object): number | undefined {
+  return counted.get(items);
+}
+
+/**
  * Elements of `items` as they print (each item, and what nested lists, tuples and dicts hold,
  * through every reference), counted up to `cap`: past it the count stops, so the cost is at most
  * `cap` whatever the value (`[a] * 100000` with `a` of 100,000 items stops at 10^6).
@@ -23,7 +51,13 @@ export function elementCount(m: Meter, items: readonly Value[], cap = m.limits.m
     m.work(level.length);
     if (n > cap) return n;
     for (const v of level) {
-      if (v.t === 'list' || v.t === 'tuple') {
+      const key = countKey(v);
+      if (!key) continue;
+      const known = counted.get(key);
+      if (known !== undefined) {
+        n += known;
+        if (n > cap) return n;
+      } else if (v.t === 'list' || v.t === 'tuple') {
         if (v.items.length) stack.push(v.items);
       } else if (v.t === 'dict' && v.map.size) {
         const kv: Value[] = [];
@@ -35,11 +69,17 @@ export function elementCount(m: Meter, items: readonly Value[], cap = m.limits.m
   return n;
 }
 
-/** Why a container of `items` is not built, or undefined when it fits the element budget. */
-export function tooManyElements(m: Meter, kind: string, items: readonly Value[]): Why | undefined {
+/**
+ * Why a container of `items` is not built, or undefined when it fits the element budget (its
+ * count is then kept under `key`, the items array or map the new container holds).
+ */
+export function tooManyElements(m: Meter, kind: string, items: readonly Value[], key: object = items): Why | undefined {
   const max = m.limits.maxElements;
   if (items.length > max) return { reason: `a ${kind} of ${count(items.length)} items is not built (more than ${count(max)})` };
-  return elementCount(m, items) > max ? { reason: `a ${kind} of more than ${count(max)} elements (nested ones included) is not built` } : undefined;
+  const n = elementCount(m, items);
+  if (n > max) return { reason: `a ${kind} of more than ${count(max)} elements (nested ones included) is not built` };
+  counted.set(key, n);
+  return undefined;
 }
 
 /** Why a string of `n` characters is not built, or undefined when it fits. */
@@ -160,6 +200,7 @@ function repeat(m: Meter, items: Value[], n: number, kind: 'list' | 'tuple'): Va
   m.work(items.length * n);
   const out: Value[] = [];
   for (let i = 0; i < n; i++) for (const v of items) out.push(v);
+  counted.set(out, each * n);
   return { t: kind, items: out };
 }
 
@@ -513,67 +554,75 @@ function scalarText(v: Value): string | undefined {
   }
 }
 
-/** Writes Python's str() (or repr()) of `v`; false when it cannot be known. */
-function writeValue(out: Text, v: Value, repr: boolean, depth = 0): boolean {
+/** Writes Python's str() (or repr()) of `v`; why not when it cannot be known. */
+function writeValue(out: Text, v: Value, repr: boolean, depth = 0): Why | undefined {
+  if (v.t === 'unknown') return v.why;
   if (v.t === 'str') {
     out.add(repr ? `'${v.v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v.v);
-    return true;
+    return undefined;
   }
   if (v.t === 'list' || v.t === 'tuple') {
     if (depth >= MAX_NESTING) throw tooDeep(`str() of a ${v.t}`);
     out.add(v.t === 'list' ? '[' : '(');
     for (let i = 0; i < v.items.length; i++) {
       if (i > 0) out.add(', ');
-      if (!writeValue(out, v.items[i], true, depth + 1)) return false;
+      const why = writeValue(out, v.items[i], true, depth + 1);
+      if (why) return why;
     }
     out.add(v.t === 'tuple' && v.items.length === 1 ? ',)' : v.t === 'list' ? ']' : ')');
-    return true;
+    return undefined;
   }
   const s = scalarText(v);
-  if (s === undefined) return false;
+  if (s === undefined) return { reason: `${repr ? 'repr' : 'str'}() of ${typeName(v)} is not followed` };
   out.add(s);
-  return true;
+  return undefined;
 }
 
 /** Python str() of a value, or unknown with the reason. */
 export function strValue(m: Meter, v: Value): Value {
-  return buildString(m, (out) => (writeValue(out, v, false) ? undefined : { reason: `str() of ${typeName(v)}` }));
+  return buildString(m, (out) => writeValue(out, v, false));
 }
 
 /** Python repr() of a value, or unknown with the reason. */
 export function reprValue(m: Meter, v: Value): Value {
-  return buildString(m, (out) => (writeValue(out, v, true) ? undefined : { reason: `repr() of ${typeName(v)}` }));
+  return buildString(m, (out) => writeValue(out, v, true));
 }
 
 /**
  * Writes one formatted field: `{x!r:>4}` / `%5d`. Simple specs only
- * (fill/align/width/zero/precision/d s f); false when the spec or the value is not followed.
+ * (fill/align/width/zero/precision/d s f); why not when the spec or the value is not followed.
  */
-export function writeField(out: Text, v: Value, spec = '', conversion?: string): boolean {
-  if (conversion !== undefined && conversion !== '' && conversion !== 's' && conversion !== 'r') return false;
+export function writeField(out: Text, v: Value, spec = '', conversion?: string): Why | undefined {
+  if (v.t === 'unknown') return v.why;
+  const notFollowed: Why = { reason: `formatting ${typeName(v)} with '${conversion ? `!${conversion}` : ''}${spec ? `:${spec}` : ''}' is not followed` };
+  if (conversion !== undefined && conversion !== '' && conversion !== 's' && conversion !== 'r') return notFollowed;
   const m = /^(?:(.)?([<>^]))?(0)?(\d*)(?:\.(\d+))?([dsfig%]?)$/.exec(spec);
-  if (!m) return false;
+  if (!m) return notFollowed;
   const [, fillChar, align, zero, width, precision, type] = m;
   const field = out.part();
   if (conversion === 'r') {
-    if (!writeValue(field, v, true)) return false;
+    const why = writeValue(field, v, true);
+    if (why) return why;
   } else {
     const n = numLike(v);
     if ((type === 'f' || type === '%' || precision !== undefined) && n && n.kind !== 'dim') {
       const digits = precision !== undefined ? Number(precision) : 6;
-      if (digits > 100) return false;
+      if (digits > 100) return notFollowed;
       const x = type === '%' ? n.v * 100 : n.v;
       field.add(x.toFixed(digits) + (type === '%' ? '%' : ''));
     } else if (type === 'd' || type === 'i') {
-      if (!n || n.kind !== 'int') return false;
+      if (!n || n.kind !== 'int') return notFollowed;
       field.add(String(n.v));
-    } else if (!writeValue(field, v, false)) return false;
+    } else {
+      const why = writeValue(field, v, false);
+      if (why) return why;
+    }
   }
   const s = field.toString();
   const w = width ? Number(width) : 0;
   if (s.length >= w) {
     out.add(s);
-    return true;
+    return undefined;
   }
   // The padding is checked against the budget before it is made (`{x:999999999}`).
   out.reserve(w);
@@ -584,13 +633,13 @@ export function writeField(out: Text, v: Value, spec = '', conversion?: string):
   if (a === '<') out.add(s + pad);
   else if (a === '^') out.add(pad.slice(0, Math.floor(pad.length / 2)) + s + pad.slice(Math.floor(pad.length / 2)));
   else out.add(pad + s);
-  return true;
+  return undefined;
 }
 
 /** `"conv%d" % i`, `"%s_%02d" % (a, b)`. */
 export function percentFormat(m: Meter, fmt: string, arg: Value): Value {
   const args = arg.t === 'tuple' ? arg.items : [arg];
-  const unknownWhy: Why = { reason: 'string % formatting with values that are not known' };
+  const unknownWhy: Why = { reason: `string % formatting with ${args.length} values for this format` };
   return buildString(m, (out) => {
     let i = 0;
     let last = 0;
@@ -605,7 +654,8 @@ export function percentFormat(m: Meter, fmt: string, arg: Value): Value {
       const v = args[i++];
       if (!v) return unknownWhy;
       const spec = `${flag === '-' ? '<' : ''}${flag === '0' ? '0' : ''}${width}${prec !== undefined ? `.${prec}` : ''}${type === 'u' ? 'd' : type === 'r' ? '' : type}`;
-      if (!writeField(out, v, spec, type === 'r' ? 'r' : undefined)) return unknownWhy;
+      const why = writeField(out, v, spec, type === 'r' ? 'r' : undefined);
+      if (why) return why;
     }
     out.add(fmt.slice(last));
     return i === args.length ? undefined : unknownWhy;
@@ -614,7 +664,7 @@ export function percentFormat(m: Meter, fmt: string, arg: Value): Value {
 
 /** `"{}_{name}".format(...)`. */
 export function strFormat(m: Meter, fmt: string, args: Value[], kwargs: [string, Value][]): Value {
-  const unknownWhy: Why = { reason: 'str.format with values that are not known' };
+
   return buildString(m, (out) => {
     let auto = 0;
     let last = 0;
@@ -630,7 +680,9 @@ export function strFormat(m: Meter, fmt: string, args: Value[], kwargs: [string,
       if (field === undefined || field === '') v = args[auto++];
       else if (/^\d+$/.test(field)) v = args[Number(field)];
       else v = kwargs.find(([k]) => k === field)?.[1];
-      if (!v || !writeField(out, v, spec ?? '', conv)) return unknownWhy;
+      if (!v) return { reason: `str.format without a value for {${field ?? ''}}` };
+      const why = writeField(out, v, spec ?? '', conv);
+      if (why) return why;
     }
     out.add(fmt.slice(last));
     return undefined;

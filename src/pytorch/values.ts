@@ -5,7 +5,7 @@
 import type { Expr } from '../symbolic/expr';
 import type { ClassDef, FunctionDef, Lambda, SourceRange } from './ast';
 import type { LayerEntry } from './catalogue-types';
-import { MAX_NESTING, type Meter } from './limits';
+import { MAX_NESTING, tooDeep, type Meter } from './limits';
 import type { Message } from './message';
 
 /** Why a value is unknown, and the 1-based line where that started. */
@@ -258,7 +258,7 @@ export function describe(v: Value): string {
   }
 }
 
-/** A hashable key for dict entries; undefined for unhashable or unknown keys (and tuples nested past Python's recursion limit). */
+/** A hashable key for dict entries; undefined for unhashable or unknown keys. */
 export function dictKey(m: Meter, v: Value, depth = 0): string | undefined {
   switch (v.t) {
     case 'int':
@@ -272,7 +272,7 @@ export function dictKey(m: Meter, v: Value, depth = 0): string | undefined {
     case 'none':
       return 'none';
     case 'tuple': {
-      if (depth >= MAX_NESTING) return undefined;
+      if (depth >= MAX_NESTING) throw tooDeep('a tuple used as a key');
       m.work(v.items.length);
       const parts: string[] = [];
       for (const item of v.items) {
