@@ -132,7 +132,11 @@ export class Interpreter implements Meter {
   private spend(steps: number): void {
     const before = this.steps;
     this.steps += steps;
-    if (this.steps > this.limits.maxSteps) throw new LimitExceeded(`stopped after ${this.limits.maxSteps.toLocaleString('en-US')} evaluation steps (a loop, a recursion or work on large values that does not end?)`);
+    if (this.steps > this.limits.maxSteps) {
+      // Work charged at once (a sort) spends at most the phase's budget, not the next ones'.
+      this.steps = this.limits.maxSteps;
+      throw new LimitExceeded(`stopped after ${this.limits.maxSteps.toLocaleString('en-US')} evaluation steps (a loop, a recursion or work on large values that does not end?)`);
+    }
     // The clock is read every 1,024 steps, however they were counted.
     if (Math.floor(before / 1024) !== Math.floor(this.steps / 1024) && Date.now() > this.limits.deadline) throw new LimitExceeded('stopped: the analysis time budget ran out');
   }
@@ -369,6 +373,8 @@ export class Interpreter implements Meter {
       else if (t.kind === 'tuple' || t.kind === 'list') t.elts.forEach(target);
       else if (t.kind === 'starred') target(t.value);
       else if (t.kind === 'attr' && t.object.kind === 'name' && t.object.id === 'self') selfAssigned.add(t.name);
+      // `d[k] = v` changes d.
+      else if (t.kind === 'subscript' && t.object.kind === 'name') assigned.add(t.object.id);
       else walk(t, visit);
     };
     const visit = (n: PyNode): boolean => {

@@ -351,7 +351,10 @@ class Converter {
       default:
         break;
     }
-    if (this.hasError(n.from, n.to)) {
+    // An error later on the statement's last line may be the rest of it, cut off by lezer's
+    // recovery (`x = 1 if 1 else ...` nested past what it parses reads as `x = 1`).
+    const lineEnd = this.text.indexOf('\n', n.to);
+    if (this.hasError(n.from, lineEnd < 0 ? this.text.length : lineEnd)) {
       out.push(this.broken(n));
       return;
     }
