@@ -8,7 +8,8 @@ import { analyzePython } from '../src/pytorch/analyze';
 import { capBrackets, parsePython } from '../src/pytorch/parse';
 import type { ClassAnalysis, SourceAnalysis } from '../src/pytorch/types';
 import { stopAnalysisClock } from './helpers/analysis-clock';
-import { HOSTILE_CASES, hostileSource, PROBE_MODEL } from './helpers/hostile-python';
+import { HOSTILE_CASES, hostileSource, PROBE_MODEL, type HostileCase } from './helpers/hostile-python';
+import { PythonDocument } from '../src/pytorch/document';
 
 stopAnalysisClock();
 
@@ -454,15 +455,24 @@ if __name__ == "__main__":
 // leaves the figure it touched unknown. No deadline: the step, size and nesting limits alone
 // stop each one, so the outcome is the same on any machine.
 
+function saysWhy(r: SourceAnalysis, c: HostileCase): void {
+  const net = cls(r, 'Net');
+  const said = [...r.diagnostics.map((d) => d.message), ...net.totals.paramsUnknown];
+  assert.ok(said.some((m) => c.reason.test(m)), `${c.reason} in:\n${said.join('\n')}`);
+  // The layer sized by what the hostile code computed has no exact figure (a lower bound, and why).
+  assert.ok(net.layers.find((l) => l.path === 'fc')?.paramsUnknown?.length);
+  assert.ok(net.totals.paramsUnknown.some((u) => u.startsWith('fc ')), net.totals.paramsUnknown.join('\n'));
+}
+
 for (const c of HOSTILE_CASES) {
   test(`hostile: ${c.name}`, () => {
-    const r = analyzePython(hostileSource(c), { timeBudgetMs: Infinity });
-    const net = cls(r, 'Net');
-    const said = [...r.diagnostics.map((d) => d.message), ...net.totals.paramsUnknown];
-    assert.ok(said.some((m) => c.reason.test(m)), `${c.reason} in:\n${said.join('\n')}`);
-    // The layer sized by what the hostile code computed has no exact figure (a lower bound, and why).
-    assert.ok(net.layers.find((l) => l.path === 'fc')?.paramsUnknown?.length);
-    assert.ok(net.totals.paramsUnknown.some((u) => u.startsWith('fc ')), net.totals.paramsUnknown.join('\n'));
+    saysWhy(analyzePython(hostileSource(c), { timeBudgetMs: Infinity }), c);
+    // As the language server has it: a document (its parse cache, the slices of its statements),
+    // opened, then edited below the hostile code (the edit's slice is analyzed alone).
+    const doc = new PythonDocument(hostileSource(c));
+    saysWhy(doc.analysis(), c);
+    doc.update(hostileSource(c).replace('nn.Linear(PROBE, 4)', 'nn.Linear(PROBE, 5)'));
+    saysWhy(doc.analysis(), c);
   });
 }
 

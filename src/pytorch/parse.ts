@@ -101,8 +101,9 @@ export class ParseCache {
   text?: string;
   tree?: Tree;
 
-  /** The tree for `text`, reusing the previous tree around the one edited region. */
-  parse(text: string): Tree {
+  /** The tree for `text` (brackets capped: capBrackets), reusing the previous tree around the one edited region. */
+  parse(source: string): Tree {
+    const text = capBrackets(source).text;
     if (!this.tree || this.text === undefined) return this.keep(text, parser.parse(text));
     const old = this.text;
     if (old === text) return this.tree;
