@@ -14,7 +14,7 @@ import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
 import { canonicalNn, classAttr } from './classes';
 import type { Interpreter, Kwargs, TorchSemantics } from './evaluate';
-import { asLimit } from './limits';
+import { asLimit, MODULE_CALL_STEPS, WORK_PER_STEP } from './limits';
 import { at, lineAt, msg, messageText, type Message } from './message';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
@@ -239,6 +239,7 @@ export class Torch implements TorchSemantics {
   }
 
   callModule(ip: Interpreter, mod: ModuleObj, args: Value[], kwargs: Kwargs, site: SourceRange): Value {
+    ip.work(MODULE_CALL_STEPS * WORK_PER_STEP);
     const run = this.run;
     if (!run && ip.inModuleCode === 0) {
       // The file runs the model at top level: that is an input shape. The call is still

@@ -25,6 +25,13 @@ export const SIZE_LIMITS: SizeLimits = { maxElements: 1_000_000, maxChars: 1_000
 /** Elements compared, copied or printed that cost one evaluation step. */
 export const WORK_PER_STEP = 16;
 
+/**
+ * Steps a module call costs: running a layer's ops and recording their cost takes what a dozen
+ * statements do, and a Sequential calls its children without a statement of the file
+ * (`nn.Sequential(*[layer] * 1000000)`).
+ */
+export const MODULE_CALL_STEPS = 16;
+
 /** Containers nested deeper than this are not compared, printed or hashed: Python raises RecursionError at 1,000. */
 export const MAX_NESTING = 1_000;
 

@@ -62,7 +62,9 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: 'sorted() of a million numbers', code: 'PROBE = len(sorted(list(range(1000000))))\n', reason: STEPS },
   { name: 'slices of a big list in a loop', code: 'a = list(range(1000000))\nfor i in range(1000):\n    y = a[1:]\nPROBE = len(y)\n', reason: STEPS },
   { name: 'a big tuple hashed as a key in a loop', code: 't = tuple(range(100000))\nd = {}\nfor i in range(5000):\n    d[t] = i\nPROBE = len(d)\n', reason: STEPS },
+  { name: 'a forward through 100,000 shared layers', code: 'seq = nn.Sequential(*([nn.Linear(4, 4)] * 100000))\nPROBE = seq(torch.zeros(1, 4)).shape[1]\n', reason: STEPS },
   { name: 'count() over the same', code: `${SHARED_GROWN}x = [0] * 99999 + [1]\nPROBE = b.count(x) + 1\n`, reason: STEPS },
+  { name: 'a Sequential of 1,000,000 layers', code: 'PROBE = len(nn.Sequential(*([nn.Linear(4, 4)] * 1000000)))\n', reason: /a Sequential of 1,000,000 items is not built \(more than 100,000\)/ },
   // Nesting past Python's own limits.
   { name: 'str() of a list nested 5,000 deep', code: 'x = []\nfor i in range(5000):\n    x = [x]\nPROBE = len(str(x))\n', reason: /str\(\) of a list nests more than 1,000 deep \(Python raises RecursionError\)/ },
   { name: '== of lists nested 5,000 deep', code: 'x = []\ny = []\nfor i in range(5000):\n    x = [x]\n    y = [y]\nPROBE = 4 if x == y else 8\n', reason: /a comparison of lists nests more than 1,000 deep/ },
@@ -80,5 +82,5 @@ export const HOSTILE_CASES: HostileCase[] = [
 
 /** The whole file of one case. */
 export function hostileSource(c: HostileCase): string {
-  return `import torch.nn as nn\n\n${c.code}${PROBE_MODEL}`;
+  return `import torch\nimport torch.nn as nn\n${c.code}${PROBE_MODEL}`;
 }
