@@ -64,6 +64,7 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: 'a big tuple hashed as a key in a loop', code: 't = tuple(range(100000))\nd = {}\nfor i in range(5000):\n    d[t] = i\nPROBE = len(d)\n', reason: STEPS },
   { name: 'a forward through 100,000 shared layers', code: 'seq = nn.Sequential(*([nn.Linear(4, 4)] * 100000))\nPROBE = seq(torch.zeros(1, 4)).shape[1]\n', reason: STEPS },
   { name: 'count() over the same', code: `${SHARED_GROWN}x = [0] * 99999 + [1]\nPROBE = b.count(x) + 1\n`, reason: STEPS },
+  { name: 'a view to 1,000,000 dims', code: 'x = torch.zeros(2, 3)\ny = x.view(*([1] * 999994), 2, 3)\nPROBE = (y + y).dim()\n', reason: /shape of 999,996 dims is not followed \(more than 64\)/ },
   { name: 'a Sequential of 1,000,000 layers', code: 'PROBE = len(nn.Sequential(*([nn.Linear(4, 4)] * 1000000)))\n', reason: /a Sequential of 1,000,000 items is not built \(more than 100,000\)/ },
   // Nesting past Python's own limits.
   { name: 'str() of a list nested 5,000 deep', code: 'x = []\nfor i in range(5000):\n    x = [x]\nPROBE = len(str(x))\n', reason: /str\(\) of a list nests more than 1,000 deep \(Python raises RecursionError\)/ },
