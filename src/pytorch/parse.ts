@@ -46,16 +46,19 @@ export function capBrackets(text: string): { text: string; deep: number[] } {
   // Inside a string: its closing quote ('' outside), and whether it is an f-string.
   let quote = '';
   let fmt = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+  // Only brackets, quotes, comments, escapes and line ends matter: jump from one to the next.
+  const marks = /[()[\]{}"'#\\\n]/g;
+  for (let m = marks.exec(text); m; m = marks.exec(text)) {
+    const i = m.index;
+    const c = m[0];
     if (quote) {
       if (c === '\\') {
-        i++;
+        marks.lastIndex = i + 2;
         continue;
       }
       if (c === '\n' && quote.length === 1) quote = '';
       else if (c === quote[0] && text.startsWith(quote, i)) {
-        i += quote.length - 1;
+        marks.lastIndex = i + quote.length;
         quote = '';
         continue;
       }
@@ -63,12 +66,12 @@ export function capBrackets(text: string): { text: string; deep: number[] } {
     } else if (c === '#') {
       const end = text.indexOf('\n', i);
       if (end < 0) break;
-      i = end;
+      marks.lastIndex = end;
       continue;
     } else if (c === '"' || c === "'") {
       quote = text.startsWith(c + c + c, i) ? c + c + c : c;
       fmt = /(^|[^A-Za-z0-9_])[rRbB]?[fF][rRbB]?$/.test(text.slice(Math.max(0, i - 3), i));
-      i += quote.length - 1;
+      marks.lastIndex = i + quote.length;
       continue;
     }
     if (c === '(' || c === '[' || c === '{') {
