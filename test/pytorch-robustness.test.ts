@@ -5,9 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzePython } from '../src/pytorch/analyze';
-import { parsePython } from '../src/pytorch/parse';
+import { capBrackets, parsePython } from '../src/pytorch/parse';
 import type { ClassAnalysis, SourceAnalysis } from '../src/pytorch/types';
 import { stopAnalysisClock } from './helpers/analysis-clock';
+import { HOSTILE_CASES, hostileSource, PROBE_MODEL, type HostileCase } from './helpers/hostile-python';
+import { PythonDocument } from '../src/pytorch/document';
 
 stopAnalysisClock();
 
@@ -446,4 +448,81 @@ if __name__ == "__main__":
   assert.equal(c.totals.params, (16 + 1) * 9);
   assert.equal(c.totals.macs, 3 * 16 * 9);
   assert.equal(c.instance.source, 'file');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hostile values and nesting (test/helpers/hostile-python.ts): every case returns, says why, and
+// leaves the figure it touched unknown. No deadline: the step, size and nesting limits alone
+// stop each one, so the outcome is the same on any machine.
+
+function saysWhy(r: SourceAnalysis, c: HostileCase): void {
+  const net = cls(r, 'Net');
+  const said = [...r.diagnostics.map((d) => d.message), ...net.totals.paramsUnknown];
+  assert.ok(said.some((m) => c.reason.test(m)), `${c.reason} in:\n${said.join('\n')}`);
+  // The layer sized by what the hostile code computed has no exact figure (a lower bound, and why).
+  assert.ok(net.layers.find((l) => l.path === 'fc')?.paramsUnknown?.length);
+  assert.ok(net.totals.paramsUnknown.some((u) => u.startsWith('fc ')), net.totals.paramsUnknown.join('\n'));
+}
+
+for (const c of HOSTILE_CASES) {
+  test(`hostile: ${c.name}`, () => {
+    saysWhy(analyzePython(hostileSource(c), { timeBudgetMs: Infinity }), c);
+    // As the language server has it: a document (its parse cache, the slices of its statements),
+    // opened, then edited below the hostile code (the edit's slice is analyzed alone).
+    const doc = new PythonDocument(hostileSource(c));
+    saysWhy(doc.analysis(), c);
+    doc.update(hostileSource(c).replace('nn.Linear(PROBE, 4)', 'nn.Linear(PROBE, 5)'));
+    saysWhy(doc.analysis(), c);
+  });
+}
+
+test('values up to the limits are built and counted exactly; wrapping and appending loops stay within the budget', () => {
+  const text = `${HEADER}
+big = [0] * 1000000
+s = "a" * 1000000
+x = []
+for i in range(10000):
+    x = [x]
+rows = []
+for i in range(1000):
+    rows.append(list(range(100)))
+wide = [[0] * 999] * 1000
+depth = 0
+while x:
+    x = x[0]
+    depth += 1
+PROBE = len(big) + len(s) + len(rows) + len(wide) + depth - 2011992
+${PROBE_MODEL}`;
+  const r = analyzePython(text, { timeBudgetMs: Infinity });
+  assert.deepEqual(r.diagnostics.map((d) => d.message), []);
+  assert.equal(cls(r, 'Net').totals.params, 8 * 4 + 4);
+});
+
+test('the deadline is read inside builtins: == over 9·10^9 elements stops at the time budget', (t) => {
+  const c = HOSTILE_CASES.find((k) => k.name.startsWith('== of two structures'))!;
+  // A clock that moves 1 ms each time it is read (every 1,024 steps, however they are counted).
+  let now = 0;
+  t.mock.method(Date, 'now', () => now++);
+  const r = analyzePython(hostileSource(c), { timeBudgetMs: 20 });
+  t.mock.restoreAll();
+  assert.ok(now < 60, `the clock read ${now} times`);
+  assert.ok(r.diagnostics.some((d) => /module-level code stopped: the analysis time budget ran out/.test(d.message)), r.diagnostics.map((d) => d.message).join('\n'));
+});
+
+test('brackets past Python\'s 200 are blanked before lezer reads them: strings, comments and lines kept', () => {
+  const deepLine = `x = ${'('.repeat(201)}1${')'.repeat(201)}`;
+  const capped = capBrackets(`a = "(((" # [[[\n${deepLine}\ny = f"{${'['.repeat(200)}1${']'.repeat(200)}}"\n`);
+  assert.equal(capped.deep.length, 2);
+  assert.deepEqual(capped.text.split('\n'), [
+    'a = "(((" # [[[',
+    `x = ${'('.repeat(200)}   ${')'.repeat(200)}`,
+    // f-string fields are code to lezer: their brackets count, the field's brace too.
+    `y = f"{${'['.repeat(199)}   ${']'.repeat(199)}}"`,
+    '',
+  ]);
+  assert.deepEqual(capBrackets(`x = ${'('.repeat(200)}1${')'.repeat(200)}\n`).deep, []);
+  // The statement is skipped with the reason; the rest of the file is analyzed.
+  const r = analyzePython(`${HEADER}PROBE = 4\n${deepLine}\nPROBE = 6\n${PROBE_MODEL}`);
+  assert.ok(r.diagnostics.some((d) => d.message === "brackets nested more than 200 deep on line 4 (Python's own limit): the statement is skipped, the rest of the file is analyzed"));
+  assert.equal(cls(r, 'Net').totals.params, 6 * 4 + 4);
 });

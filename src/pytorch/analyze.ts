@@ -10,7 +10,8 @@ import { DataType } from '../onnx/model';
 import type { Expr } from '../symbolic/expr';
 import { line, walk, type ClassDef, type PyModule, type SourceRange } from './ast';
 import { classAttr } from './classes';
-import { Interpreter, LimitExceeded, type Instance } from './evaluate';
+import { Interpreter, type Instance } from './evaluate';
+import { asLimit } from './limits';
 import { groupDigits, shapeText } from './format';
 import { firstTensor, runForward, Torch, type Run } from './forward';
 import { directiveFor, parseDirective, tensorFor, type Feed } from './input-source';
@@ -77,8 +78,9 @@ export function analyzeModule(module: PyModule, text: string, options: AnalyzeOp
   try {
     ip.runModule(STATEMENT_STEPS, SCRIPT_STEPS, deadline);
   } catch (e) {
-    if (!(e instanceof LimitExceeded)) throw e;
-    fileDiagnostics.push({ range: zeroRange(), severity: 'warning', code: 'limit', message: `module-level code ${e.message}; the classes are still analyzed` });
+    const limit = asLimit(e);
+    if (!limit) throw e;
+    fileDiagnostics.push({ range: zeroRange(), severity: 'warning', code: 'limit', message: `module-level code ${limit.message}; the classes are still analyzed` });
   }
 
   const seen = new Set<ClassDef>();
@@ -297,8 +299,8 @@ class Helpers {
     try {
       v = instantiateClass(this.ip, p.cls, [], kwargs, p.cls.def.nameRange);
     } catch (e) {
-      const internal = !(e instanceof LimitExceeded);
-      p.diagnostics.push({ range: this.classLine(p.cls), severity: 'warning', code: internal ? 'internal' : 'limit', message: `building ${p.cls.name}: ${internal ? `internal error: ${(e as Error).message}` : (e as Error).message}` });
+      const limit = asLimit(e);
+      p.diagnostics.push({ range: this.classLine(p.cls), severity: 'warning', code: limit ? 'limit' : 'internal', message: `building ${p.cls.name}: ${limit ? limit.message : `internal error: ${(e as Error).message}`}` });
       return;
     }
     if (v.t === 'module') p.mod = v.mod;

@@ -7,8 +7,8 @@ import { line, type SourceRange } from './ast';
 import { Expr } from '../symbolic/expr';
 import type { Interpreter, Kwargs } from './evaluate';
 import { callModuleMethod, deepcopyModule, moduleIsInstance } from './modules';
-import { comparePlain, equalValues, MAX_ITEMS, numLike, pyStr, strFormat, typeName } from './operators';
-import { dictKey, NONE, truthy, unknown, unknownFrom, type ClassInfo, type Value } from './values';
+import { buildString, comparePlain, dropCount, equalValues, numLike, reprValue, strFormat, strValue, tooLong, typeName, writeField } from './operators';
+import { dictKey, NONE, rangeLength, truthy, unknown, unknownFrom, type ClassInfo, type Value } from './values';
 
 export const BUILTIN_NAMES = new Set([
   'range', 'len', 'int', 'float', 'bool', 'str', 'list', 'tuple', 'dict', 'set', 'frozenset', 'enumerate', 'zip',
@@ -69,6 +69,7 @@ function extremum(ip: Interpreter, args: Value[], kwargs: Kwargs, site: SourceRa
   } else list = args;
   if (kw(kwargs, 'key')) return unknown(`${max ? 'max' : 'min'}() with key= is not followed`, line(site));
   if (list.length === 0) return kw(kwargs, 'default') ?? unknown(`${max ? 'max' : 'min'}() of an empty sequence`, line(site));
+  ip.work(list.length);
   let best = list[0];
   for (const v of list.slice(1)) {
     const a = numLike(best);
@@ -81,7 +82,7 @@ function extremum(ip: Interpreter, args: Value[], kwargs: Kwargs, site: SourceRa
       best = r.constant !== undefined ? { t: 'int', v: r.constant } : { t: 'dim', e: r };
       continue;
     }
-    const c = comparePlain(max ? '>' : '<', v, best);
+    const c = comparePlain(ip, max ? '>' : '<', v, best);
     if (c.t !== 'bool') return c;
     if (c.v) best = v;
   }
@@ -168,10 +169,8 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
           return num(a0.v.length);
         case 'dict':
           return num(a0.map.size);
-        case 'range': {
-          const it = ip.iterate(a0, site);
-          return 'reason' in it ? unknownFrom(it) : num(it.length);
-        }
+        case 'range':
+          return num(rangeLength(a0));
         case 'module': {
           const it = ip.iterate(a0, site);
           return 'reason' in it ? unknownFrom(it) : num(it.length);
@@ -207,10 +206,15 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
       const t = truthy(a0);
       return t === undefined ? unknown(`bool() of ${typeName(a0)}`, line(site)) : { t: 'bool', v: t };
     }
-    case 'str': {
-      if (!a0) return { t: 'str', v: '' };
-      const s = pyStr(a0);
-      return s === undefined ? unknown(`str() of ${typeName(a0)}`, line(site)) : { t: 'str', v: s };
+    case 'str':
+      return a0 ? atLine(strValue(ip, a0), site) : { t: 'str', v: '' };
+    case 'repr':
+      return a0 ? atLine(reprValue(ip, a0), site) : unknown('repr() without an argument', line(site));
+    case 'format': {
+      if (!a0) return unknown('format() without an argument', line(site));
+      const spec = args[1] ?? kw(kwargs, 'format_spec');
+      if (spec && spec.t !== 'str') return unknown('format() with a spec that is not a known string', line(site));
+      return atLine(buildString(ip, (out) => writeField(out, a0, spec?.v)), site);
     }
     case 'list':
     case 'tuple':
@@ -220,8 +224,16 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
       const it = items(ip, a0, site);
       if (isUnknown(it)) return it;
       if (fn.name === 'set' || fn.name === 'frozenset') {
+        // Hashable items by their key; others (tensors) only by identity, as torch hashes them.
+        const keys = new Set<string>();
         const out: Value[] = [];
-        for (const v of it) if (!out.some((o) => equalValues(o, v) === true)) out.push(v);
+        for (const v of it) {
+          const k = dictKey(ip, v);
+          if (k === undefined ? out.includes(v) : keys.has(k)) continue;
+          if (k !== undefined) keys.add(k);
+          else ip.work(out.length);
+          out.push(v);
+        }
         return { t: 'list', items: out };
       }
       return { t: fn.name === 'tuple' ? 'tuple' : 'list', items: it };
@@ -229,13 +241,16 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
     case 'dict': {
       const map = new Map<string, [Value, Value]>();
       if (a0) {
-        if (a0.t === 'dict') for (const [k, v] of a0.map) map.set(k, v);
+        if (a0.t === 'dict') {
+          ip.work(a0.map.size);
+          for (const [k, v] of a0.map) map.set(k, v);
+        }
         else {
           const pairs = items(ip, a0, site);
           if (isUnknown(pairs)) return pairs;
           for (const p of pairs) {
             if ((p.t !== 'tuple' && p.t !== 'list') || p.items.length !== 2) return unknown('dict() of non-pairs', line(site));
-            const k = dictKey(p.items[0]);
+            const k = dictKey(ip, p.items[0]);
             if (k === undefined) return unknown('dict() with an unknown key', line(site));
             map.set(k, [p.items[0], p.items[1]]);
           }
@@ -249,6 +264,7 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
       if (isUnknown(it)) return it;
       const startV = args[1] ?? kw(kwargs, 'start');
       const start = startV && numLike(startV)?.kind === 'int' ? (numLike(startV) as { v: number }).v : 0;
+      ip.work(it.length);
       return { t: 'list', items: it.map((v, i) => ({ t: 'tuple', items: [num(start + i), v] })) };
     }
     case 'zip': {
@@ -258,7 +274,8 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
         if (isUnknown(it)) return it;
         lists.push(it);
       }
-      const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+      const n = lists.length ? lists.reduce((least, l) => Math.min(least, l.length), Infinity) : 0;
+      ip.work(n * lists.length);
       return { t: 'list', items: Array.from({ length: n }, (_, i) => ({ t: 'tuple', items: lists.map((l) => l[i]) }) as Value) };
     }
     case 'reversed': {
@@ -271,6 +288,8 @@ export function callBuiltin(ip: Interpreter, fn: Extract<Value, { t: 'builtin' }
       if (kw(kwargs, 'key')) return unknown('sorted() with key= is not followed', line(site));
       const nums = it.map((v) => numLike(v));
       if (nums.some((n) => !n || n.kind === 'dim')) return unknown('sorted() of non-numbers', line(site));
+      // A sort compares about n·log2(n) times.
+      ip.work(it.length * Math.ceil(Math.log2(it.length + 1)));
       const out = [...it].sort((x, y) => (numLike(x) as { v: number }).v - (numLike(y) as { v: number }).v);
       const rev = kw(kwargs, 'reverse');
       return { t: 'list', items: rev && truthy(rev) ? out.reverse() : out };
@@ -413,17 +432,13 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
     case 'Module.__init__':
       return self.t === 'module' ? callModuleMethod(ip, self.mod, '__init__', args, kwargs, site) : NONE;
     case 'list.append':
-      if (self.t === 'list') {
-        if (self.items.length >= MAX_ITEMS) return unknown('list too long', line(site));
-        self.items.push(a0 ?? NONE);
-      }
+      if (self.t === 'list') ip.extend(self.items, [a0 ?? NONE]);
       return NONE;
     case 'list.extend':
       if (self.t === 'list' && a0) {
         const it = items(ip, a0, site);
         if (isUnknown(it)) return it;
-        if (self.items.length + it.length > MAX_ITEMS) return unknown('list too long', line(site));
-        self.items.push(...it);
+        ip.extend(self.items, it);
       }
       return NONE;
     case 'list.insert':
@@ -431,6 +446,8 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
         const n = numLike(args[0]);
         if (n?.kind !== 'int') return unknown('insert() at an unknown index', line(site));
         const i = n.v < 0 ? Math.max(0, self.items.length + n.v) : Math.min(n.v, self.items.length);
+        ip.extend(self.items, [args[1]]);
+        self.items.pop();
         self.items.splice(i, 0, args[1]);
       }
       return NONE;
@@ -440,102 +457,155 @@ function callMethod(ip: Interpreter, name: string, self: Value, args: Value[], k
       if (n?.kind !== 'int') return unknown('pop() at an unknown index', line(site));
       const i = n.v < 0 ? self.items.length + n.v : n.v;
       if (i < 0 || i >= self.items.length) return unknown('pop index out of range', line(site));
+      ip.work(self.items.length - i);
+      dropCount(self.items);
       return self.items.splice(i, 1)[0];
     }
     case 'list.copy':
-      return self.t === 'list' ? { t: 'list', items: [...self.items] } : unknown('copy()', line(site));
+      if (self.t !== 'list') return unknown('copy()', line(site));
+      ip.work(self.items.length);
+      return { t: 'list', items: [...self.items] };
     case 'list.reverse':
-      if (self.t === 'list') self.items.reverse();
+      if (self.t === 'list') {
+        ip.work(self.items.length);
+        self.items.reverse();
+      }
       return NONE;
     case 'list.clear':
-      if (self.t === 'list') self.items.length = 0;
+      if (self.t === 'list') {
+        self.items.length = 0;
+        dropCount(self.items);
+      }
       return NONE;
     case 'list.remove':
       if (self.t === 'list') {
-        const i = self.items.findIndex((v) => equalValues(v, a0) === true);
+        const i = self.items.findIndex((v) => equalValues(ip, v, a0) === true);
+        ip.work(self.items.length);
         if (i >= 0) self.items.splice(i, 1);
+        dropCount(self.items);
       }
       return NONE;
     case 'list.index':
     case 'tuple.index':
       if (self.t === 'list' || self.t === 'tuple') {
-        const i = self.items.findIndex((v) => equalValues(v, a0) === true);
+        ip.work(self.items.length);
+        const i = self.items.findIndex((v) => equalValues(ip, v, a0) === true);
         return i >= 0 ? num(i) : unknown('index(): value not found', line(site));
       }
       return unknown('index()', line(site));
     case 'list.count':
     case 'tuple.count':
-      if (self.t === 'list' || self.t === 'tuple') return num(self.items.filter((v) => equalValues(v, a0) === true).length);
+      if (self.t === 'list' || self.t === 'tuple') {
+        ip.work(self.items.length);
+        return num(self.items.filter((v) => equalValues(ip, v, a0) === true).length);
+      }
       return unknown('count()', line(site));
     case 'list.sort':
       return unknown('list.sort() is not followed', line(site));
     case 'dict.get': {
       if (self.t !== 'dict') return unknown('get()', line(site));
-      const k = a0 && dictKey(a0);
+      const k = a0 && dictKey(ip, a0);
       if (k === undefined) return unknown('dict.get() with an unknown key', line(site));
       return self.map.get(k)?.[1] ?? args[1] ?? NONE;
     }
     case 'dict.items':
-      return self.t === 'dict' ? { t: 'list', items: [...self.map.values()].map(([k, v]) => ({ t: 'tuple', items: [k, v] }) as Value) } : unknown('items()', line(site));
     case 'dict.keys':
-      return self.t === 'dict' ? { t: 'list', items: [...self.map.values()].map(([k]) => k) } : unknown('keys()', line(site));
     case 'dict.values':
-      return self.t === 'dict' ? { t: 'list', items: [...self.map.values()].map(([, v]) => v) } : unknown('values()', line(site));
+    case 'dict.copy':
+      if (self.t === 'dict') ip.work(self.map.size);
+      return dictView(name, self, site);
     case 'dict.update':
       if (self.t === 'dict') {
-        if (a0?.t === 'dict') for (const [k, v] of a0.map) self.map.set(k, v);
+        dropCount(self.map);
+        if (a0?.t === 'dict') {
+          ip.work(a0.map.size);
+          for (const [k, v] of a0.map) self.map.set(k, v);
+        }
         for (const [k, v] of kwargs) self.map.set(`s:${k}`, [{ t: 'str', v: k }, v]);
       }
       return NONE;
     case 'dict.pop': {
       if (self.t !== 'dict') return unknown('pop()', line(site));
-      const k = a0 && dictKey(a0);
+      const k = a0 && dictKey(ip, a0);
       if (k === undefined) return unknown('dict.pop() with an unknown key', line(site));
       const hit = self.map.get(k);
       self.map.delete(k);
+      dropCount(self.map);
       return hit?.[1] ?? args[1] ?? unknown(`key ${k.slice(2)} is not in the dict`, line(site));
     }
     case 'dict.setdefault': {
       if (self.t !== 'dict') return unknown('setdefault()', line(site));
-      const k = a0 && dictKey(a0);
+      const k = a0 && dictKey(ip, a0);
       if (k === undefined) return unknown('setdefault() with an unknown key', line(site));
       if (!self.map.has(k)) self.map.set(k, [a0, args[1] ?? NONE]);
+      dropCount(self.map);
       return self.map.get(k)![1];
     }
-    case 'dict.copy':
-      return self.t === 'dict' ? { t: 'dict', map: new Map(self.map) } : unknown('copy()', line(site));
     case 'str.join': {
       if (self.t !== 'str') return unknown('join()', line(site));
       const it = a0 ? items(ip, a0, site) : [];
       if (isUnknown(it)) return it;
-      if (it.some((v) => v.t !== 'str')) return unknown('join() of non-strings', line(site));
-      return { t: 'str', v: it.map((v) => (v as { v: string }).v).join(self.v) };
+      const parts: string[] = [];
+      let length = self.v.length * Math.max(0, it.length - 1);
+      for (const v of it) {
+        if (v.t !== 'str') return unknown('join() of non-strings', line(site));
+        parts.push(v.v);
+        length += v.v.length;
+      }
+      const big = tooLong(ip, length);
+      return big ? unknown(big.reason, line(site)) : { t: 'str', v: parts.join(self.v) };
     }
     case 'str.split':
       if (self.t === 'str' && (!a0 || a0.t === 'str')) {
+        ip.work(self.v.length);
         const parts = a0 ? self.v.split(a0.v) : self.v.trim().split(/\s+/);
         return { t: 'list', items: parts.map((p) => ({ t: 'str', v: p }) as Value) };
       }
       return unknown('split()', line(site));
     case 'str.lower':
-      return self.t === 'str' ? { t: 'str', v: self.v.toLowerCase() } : unknown('lower()', line(site));
     case 'str.upper':
-      return self.t === 'str' ? { t: 'str', v: self.v.toUpperCase() } : unknown('upper()', line(site));
     case 'str.strip':
-      return self.t === 'str' ? { t: 'str', v: self.v.trim() } : unknown('strip()', line(site));
     case 'str.isdigit':
-      return self.t === 'str' ? { t: 'bool', v: /^\d+$/.test(self.v) } : unknown('isdigit()', line(site));
+      if (self.t !== 'str') return unknown(`${name.slice(4)}()`, line(site));
+      ip.work(self.v.length / 64);
+      return name === 'str.lower' ? { t: 'str', v: self.v.toLowerCase() } : name === 'str.upper' ? { t: 'str', v: self.v.toUpperCase() } : name === 'str.strip' ? { t: 'str', v: self.v.trim() } : { t: 'bool', v: /^\d+$/.test(self.v) };
     case 'str.startswith':
     case 'str.endswith':
       if (self.t === 'str' && a0?.t === 'str') return { t: 'bool', v: name === 'str.startswith' ? self.v.startsWith(a0.v) : self.v.endsWith(a0.v) };
       return unknown(`${name.slice(4)}()`, line(site));
     case 'str.format':
-      return self.t === 'str' ? strFormat(self.v, args, kwargs) : unknown('format()', line(site));
-    case 'str.replace':
-      if (self.t === 'str' && a0?.t === 'str' && args[1]?.t === 'str') return { t: 'str', v: self.v.split(a0.v).join(args[1].v) };
-      return unknown('replace()', line(site));
+      return self.t === 'str' ? atLine(strFormat(ip, self.v, args, kwargs), site) : unknown('format()', line(site));
+    case 'str.replace': {
+      if (self.t !== 'str' || a0?.t !== 'str' || args[1]?.t !== 'str') return unknown('replace()', line(site));
+      const [from, to] = [a0.v, args[1].v];
+      ip.work(self.v.length / 64);
+      // Python puts `to` around every character when `from` is empty.
+      const parts = from === '' ? ['', ...self.v, ''] : self.v.split(from);
+      const big = tooLong(ip, self.v.length + (parts.length - 1) * (to.length - from.length));
+      return big ? unknown(big.reason, line(site)) : { t: 'str', v: parts.join(to) };
+    }
     default:
       return unknown(`${name}() is not followed`, line(site));
+  }
+}
+
+/** An unknown made without a line (operators.ts) gets the call's. */
+function atLine(v: Value, site: SourceRange): Value {
+  return v.t === 'unknown' && v.why.line === undefined ? unknown(v.why.reason, line(site)) : v;
+}
+
+function dictView(name: string, self: Value, site: SourceRange): Value {
+  if (self.t !== 'dict') return unknown(`${name.slice(5)}()`, line(site));
+  const entries = [...self.map.values()];
+  switch (name) {
+    case 'dict.items':
+      return { t: 'list', items: entries.map(([k, v]) => ({ t: 'tuple', items: [k, v] }) as Value) };
+    case 'dict.keys':
+      return { t: 'list', items: entries.map(([k]) => k) };
+    case 'dict.values':
+      return { t: 'list', items: entries.map(([, v]) => v) };
+    default:
+      return { t: 'dict', map: new Map(self.map) };
   }
 }
 
@@ -618,7 +688,10 @@ export function callStdlib(ip: Interpreter, path: string, args: Value[], kwargs:
     case 'copy.deepcopy':
     case 'copy.copy':
       if (args[0]?.t === 'module') return { t: 'module', mod: deepcopyModule(args[0].mod) };
-      if (args[0]?.t === 'list') return { t: 'list', items: [...args[0].items] };
+      if (args[0]?.t === 'list') {
+        ip.work(args[0].items.length);
+        return { t: 'list', items: [...args[0].items] };
+      }
       return args[0] ?? NONE;
     case 'typing.cast':
       return args[1] ?? NONE;

@@ -6,13 +6,16 @@
  * semantics (layers, tensors, forward calls) are behind `TorchSemantics`.
  *
  * Nothing is guessed: a value it cannot compute is `unknown` with the reason and line. Hostile
- * code ends quickly: every statement and call costs a step (a budget per phase), loops stop after
- * MAX_LOOP iterations, calls nest at most MAX_DEPTH deep, lists are capped.
+ * code ends quickly: every statement and call costs a step (a budget per phase), and so does the
+ * work of builtins and operators (limits.ts); loops stop after MAX_LOOP iterations, calls nest at
+ * most MAX_DEPTH deep, evaluation at most MAX_EVAL_NESTING deep, values are sized before they are
+ * built.
  */
 import { line, walk, type Argument, type ClassDef, type FunctionDef, type Lambda, type Param, type PyExpr, type PyModule, type PyNode, type SourceRange, type Stmt } from './ast';
 import { bindClassAttr, classAttr, nnBaseOf } from './classes';
 import { at, msg, messageText, type Message } from './message';
-import { binaryPlain, comparePlain, formatField, indexOf, MAX_ITEMS, rangeItems, sliceIndices, sliceItems, typeName, unaryPlain } from './operators';
+import { asLimit, LimitExceeded, SIZE_LIMITS, WORK_PER_STEP, type Limits, type Meter, type SizeLimits } from './limits';
+import { binaryPlain, buildString, comparePlain, dropCount, elementCount, indexOf, keepCount, keptCount, rangeItems, sliceIndices, sliceItems, tooManyElements, typeName, unaryPlain, writeField } from './operators';
 import { callBuiltin, BUILTIN_NAMES, builtinAttr, extConstant } from './builtins';
 import { getModuleAttr, instantiateClass, moduleItem, moduleIter, setModuleAttr, setModuleItem } from './modules';
 import {
@@ -33,15 +36,11 @@ import {
 
 export const MAX_LOOP = 10_000;
 export const MAX_DEPTH = 48;
-
-export interface Limits {
-  maxSteps: number;
-  /** Wall-clock stop, ms since the epoch. */
-  deadline: number;
-}
-
-/** The phase's step budget or deadline ran out: the phase stops here. */
-export class LimitExceeded extends Error {}
+/**
+ * Expressions and statements being evaluated inside one another (across calls). Each costs a few
+ * JavaScript frames: past this the stack could overflow, so the evaluation stops with a reason.
+ */
+export const MAX_EVAL_NESTING = 400;
 
 export interface Note {
   range: SourceRange;
@@ -82,7 +81,7 @@ type Flow = undefined | { k: 'break' } | { k: 'continue' } | { k: 'return'; v: V
 const BREAK: Flow = { k: 'break' };
 const CONTINUE: Flow = { k: 'continue' };
 
-export class Interpreter {
+export class Interpreter implements Meter {
   readonly globals = new Scope(undefined);
   readonly classes: ClassInfo[] = [];
   readonly notes: Note[] = [];
@@ -90,29 +89,62 @@ export class Interpreter {
   starImports: string[] = [];
   steps = 0;
   depth = 0;
+  /** Expressions and statements under evaluation, one inside the other. */
+  private nesting = 0;
+  /** Work (WORK_PER_STEP a step) not yet counted as a step. */
+  private units = 0;
   /** > 0 while running a method of an nn.Module class (so calls there are not "the file feeding the model"). */
   inModuleCode = 0;
   /** Why code was not followed to its end (loops cut short, recursion, budgets), in order. */
   readonly gaveUp: Message[] = [];
   /** Every instance of a module class of the file, in creation order, with the arguments it got. */
   readonly instances: Instance[] = [];
-  private limits: Limits = { maxSteps: 200_000, deadline: Infinity };
+  limits: Limits;
   private readonly noted = new Set<string>();
 
   constructor(
     readonly module: PyModule,
     readonly torch: TorchSemantics,
-  ) {}
+    sizes: SizeLimits = SIZE_LIMITS,
+  ) {
+    this.limits = { maxSteps: 200_000, deadline: Infinity, ...sizes };
+  }
 
-  /** Sets the budget of the next phase. */
-  budget(limits: Limits): void {
+  /** Sets the step budget and deadline of the next phase (the size limits stay). */
+  budget(phase: Pick<Limits, 'maxSteps' | 'deadline'>): void {
     this.steps = 0;
-    this.limits = limits;
+    this.units = 0;
+    this.limits = { ...this.limits, ...phase };
   }
 
   tick(): void {
-    if (++this.steps > this.limits.maxSteps) throw new LimitExceeded(`stopped after ${this.limits.maxSteps.toLocaleString('en-US')} evaluation steps (a loop or recursion that does not end?)`);
-    if ((this.steps & 1023) === 0 && Date.now() > this.limits.deadline) throw new LimitExceeded('stopped: the analysis time budget ran out');
+    this.spend(1);
+  }
+
+  work(units: number): void {
+    this.units += units;
+    if (this.units < WORK_PER_STEP) return;
+    const steps = Math.floor(this.units / WORK_PER_STEP);
+    this.units -= steps * WORK_PER_STEP;
+    this.spend(steps);
+  }
+
+  private spend(steps: number): void {
+    const before = this.steps;
+    this.steps += steps;
+    if (this.steps > this.limits.maxSteps) {
+      // Work charged at once (a sort) spends at most the phase's budget, not the next ones'.
+      this.steps = this.limits.maxSteps;
+      throw new LimitExceeded(`stopped after ${this.limits.maxSteps.toLocaleString('en-US')} evaluation steps (a loop, a recursion or work on large values that does not end?)`);
+    }
+    // The clock is read every 1,024 steps, however they were counted.
+    if (Math.floor(before / 1024) !== Math.floor(this.steps / 1024) && Date.now() > this.limits.deadline) throw new LimitExceeded('stopped: the analysis time budget ran out');
+  }
+
+  /** One evaluation level deeper; past MAX_EVAL_NESTING the phase stops (the stack would overflow). */
+  private enter(): void {
+    if (this.nesting >= MAX_EVAL_NESTING) throw new LimitExceeded(`stopped: expressions and calls nest more than ${MAX_EVAL_NESTING.toLocaleString('en-US')} deep`);
+    this.nesting++;
   }
 
   note(range: SourceRange, message: Message, severity: Note['severity'] = 'information', internal = false): void {
@@ -140,7 +172,8 @@ export class Interpreter {
           try {
             t = this.truth(this.eval(s.test, this.globals));
           } catch (e) {
-            if (e instanceof LimitExceeded) throw e;
+            const limit = asLimit(e);
+            if (limit) throw limit;
             t = undefined;
           }
           spent += this.steps;
@@ -153,10 +186,11 @@ export class Interpreter {
         try {
           this.exec(s, this.globals);
         } catch (e) {
-          if (e instanceof LimitExceeded) {
-            if (Date.now() > deadline) throw e;
-            this.gaveUp.push(msg`line ${at(s.range)} ${e.message}`);
-            this.note(s.range, msg`line ${at(s.range)} not followed: it ${e.message}`, 'warning');
+          const limit = asLimit(e);
+          if (limit) {
+            if (Date.now() > deadline) throw limit;
+            this.gaveUp.push(msg`line ${at(s.range)} ${limit.message}`);
+            this.note(s.range, msg`line ${at(s.range)} not followed: it ${limit.message}`, 'warning');
           } else {
             // A bug of the evaluator must not take the whole file down: say where, go on.
             this.note(s.range, msg`internal error while following line ${at(s.range)}: ${(e as Error).message}`, 'warning', true);
@@ -184,6 +218,15 @@ export class Interpreter {
 
   private exec(s: Stmt, scope: Scope): Flow {
     this.tick();
+    this.enter();
+    try {
+      return this.execStmt(s, scope);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private execStmt(s: Stmt, scope: Scope): Flow {
     switch (s.kind) {
       case 'expr':
         this.eval(s.value, scope);
@@ -202,18 +245,12 @@ export class Interpreter {
         const cur = this.eval(s.target, scope);
         const rhs = this.eval(s.value, scope);
         let v: Value;
-        if (s.op === '+' && cur.t === 'list' && (rhs.t === 'list' || rhs.t === 'tuple')) {
+        if (s.op === '+' && cur.t === 'list') {
           // list += iterable extends in place (other names for the list see it).
-          if (cur.items.length + rhs.items.length > MAX_ITEMS) v = unknown('list too long', line(s.range));
-          else {
-            cur.items.push(...rhs.items);
-            v = cur;
-          }
-        } else if (s.op === '+' && cur.t === 'list') {
           const items = this.iterate(rhs, s.range);
           if ('reason' in items) v = unknownFrom(items);
           else {
-            cur.items.push(...items);
+            this.extend(cur.items, items);
             v = cur;
           }
         } else v = this.binary(s.op, cur, rhs, s.range, true);
@@ -283,6 +320,22 @@ export class Interpreter {
     }
   }
 
+  /**
+   * Grows a list in place (`+=`, append, extend), within the element budget: its length, and
+   * what the new items hold (the items already there are not counted again, so a loop of
+   * appends stays linear). Past it the statement stops: every other name for the list would see
+   * it wrong, so no value can stand for it.
+   */
+  extend(list: Value[], items: readonly Value[]): void {
+    const max = this.limits.maxElements;
+    const had = keptCount(list) ?? list.length;
+    const total = list.length + items.length > max ? Infinity : had + elementCount(this, items, max - had);
+    if (total > max) throw new LimitExceeded(`stopped: a list would grow past ${max.toLocaleString('en-US')} elements (nested ones included)`);
+    this.work(items.length);
+    for (const v of items) list.push(v);
+    keepCount(list, total);
+  }
+
   private bindName(name: string, v: Value, scope: Scope): void {
     if (scope.globalNames?.has(name)) scope.root().vars.set(name, v);
     else scope.vars.set(name, v);
@@ -320,6 +373,8 @@ export class Interpreter {
       else if (t.kind === 'tuple' || t.kind === 'list') t.elts.forEach(target);
       else if (t.kind === 'starred') target(t.value);
       else if (t.kind === 'attr' && t.object.kind === 'name' && t.object.id === 'self') selfAssigned.add(t.name);
+      // `d[k] = v` changes d.
+      else if (t.kind === 'subscript' && t.object.kind === 'name') assigned.add(t.object.id);
       else walk(t, visit);
     };
     const visit = (n: PyNode): boolean => {
@@ -354,7 +409,8 @@ export class Interpreter {
     };
     walk(stmts, visit);
     if (why) {
-      for (const n of assigned) if (scope.vars.has(n)) scope.vars.set(n, unknownFrom(why));
+      // Code that did not finish: what it assigns is unknown, defined before or not.
+      for (const n of assigned) scope.vars.set(n, unknownFrom(why));
       const self = scope.lookup('self');
       if (self?.t === 'module') {
         for (const n of selfAssigned) setModuleAttr(this, self.mod, n, unknownFrom(why), undefined);
@@ -495,11 +551,13 @@ export class Interpreter {
     if (obj.t === 'list') {
       const i = indexOf(idx, obj.items.length);
       if (typeof i === 'number') obj.items[i] = v;
+      dropCount(obj.items);
       return;
     }
     if (obj.t === 'dict') {
-      const k = dictKey(idx);
+      const k = dictKey(this, idx);
       if (k !== undefined) obj.map.set(k, [idx, v]);
+      dropCount(obj.map);
       return;
     }
     if (obj.t === 'module') setModuleItem(this, obj.mod, idx, v, site);
@@ -509,26 +567,33 @@ export class Interpreter {
   // expressions
 
   eval(e: PyExpr, scope: Scope): Value {
+    this.enter();
+    try {
+      return this.evalExpr(e, scope);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evalExpr(e: PyExpr, scope: Scope): Value {
     switch (e.kind) {
       case 'num':
         return e.isInt ? { t: 'int', v: e.value } : { t: 'float', v: e.value };
       case 'str':
         return e.value === undefined ? unknown('a string that is not understood', line(e.range)) : { t: 'str', v: e.value };
-      case 'fstr': {
-        let out = '';
-        for (const part of e.parts) {
-          if (typeof part === 'string') {
-            out += part;
-            continue;
+      case 'fstr':
+        return buildString(this, (out) => {
+          for (const part of e.parts) {
+            if (typeof part === 'string') {
+              out.add(part);
+              continue;
+            }
+            const v = this.eval(part.expr, scope);
+            const why = writeField(out, v, part.spec, part.conversion);
+            if (why) return why.line === undefined ? { ...why, line: line(e.range) } : why;
           }
-          const v = this.eval(part.expr, scope);
-          if (v.t === 'unknown') return v;
-          const s = formatField(v, part.spec, part.conversion);
-          if (s === undefined) return unknown(`an f-string field of ${typeName(v)} cannot be formatted statically`, line(e.range));
-          out += s;
-        }
-        return { t: 'str', v: out };
-      }
+          return undefined;
+        });
       case 'bool':
         return { t: 'bool', v: e.value };
       case 'none':
@@ -571,7 +636,9 @@ export class Interpreter {
       case 'set': {
         const items = this.evalItems(e.elts, scope);
         if ('reason' in items) return unknownFrom(items);
-        return { t: e.kind === 'tuple' ? 'tuple' : 'list', items };
+        const kind = e.kind === 'tuple' ? 'tuple' : 'list';
+        const big = tooManyElements(this, kind, items);
+        return big ? unknown(big.reason, line(e.range)) : { t: kind, items };
       }
       case 'dict': {
         const map = new Map<string, [Value, Value]>();
@@ -579,15 +646,17 @@ export class Interpreter {
           if (item.kind === 'spread') {
             const v = this.eval(item.value, scope);
             if (v.t !== 'dict') return v.t === 'unknown' ? v : unknown(`** of ${typeName(v)}`, line(e.range));
+            this.work(v.map.size);
             for (const [k, kv] of v.map) map.set(k, kv);
             continue;
           }
           const k = this.eval(item.key, scope);
-          const key = dictKey(k);
+          const key = dictKey(this, k);
           if (key === undefined) return k.t === 'unknown' ? k : unknown(`a dict key of type ${typeName(k)}`, line(e.range));
           map.set(key, [k, this.eval(item.value, scope)]);
         }
-        return { t: 'dict', map };
+        const big = tooManyElements(this, 'dict', [...map.values()].flat(), map);
+        return big ? unknown(big.reason, line(e.range)) : { t: 'dict', map };
       }
       case 'subscript':
         return this.getItem(this.eval(e.object, scope), this.eval(e.index, scope), e.range);
@@ -616,8 +685,8 @@ export class Interpreter {
         const v = this.eval(el.value, scope);
         const more = this.iterate(v, el.range);
         if ('reason' in more) return more;
-        items.push(...more);
-        if (items.length > MAX_ITEMS) return { reason: 'too many items', line: line(el.range) };
+        if (items.length + more.length > this.limits.maxElements) return { reason: `more than ${this.limits.maxElements.toLocaleString('en-US')} items`, line: line(el.range) };
+        for (const x of more) items.push(x);
       } else items.push(this.eval(el, scope));
     }
     return items;
@@ -636,14 +705,14 @@ export class Interpreter {
 
   binary(op: string, a: Value, b: Value, site: SourceRange, inplace: boolean): Value {
     if (a.t === 'tensor' || b.t === 'tensor') return this.torch.tensorBinary(this, op, a, b, site, inplace);
-    const r = binaryPlain(op, a, b);
+    const r = binaryPlain(this, op, a, b);
     if (r.t === 'unknown' && r.why.line === undefined) return unknown(r.why.reason, line(site));
     return r;
   }
 
   compare(op: string, a: Value, b: Value, site: SourceRange): Value {
     if ((a.t === 'tensor' || b.t === 'tensor') && !['is', 'is not', 'in', 'not in'].includes(op)) return this.torch.tensorBinary(this, op, a, b, site, false);
-    const r = comparePlain(op, a, b);
+    const r = comparePlain(this, op, a, b);
     if (r.t === 'unknown' && r.why.line === undefined) return unknown(r.why.reason, line(site));
     return r;
   }
@@ -655,11 +724,12 @@ export class Interpreter {
       case 'list':
       case 'tuple':
       case 'str': {
+        if (obj.t === 'str') this.work(obj.v.length);
         const items: Value[] = obj.t === 'str' ? [...obj.v].map((c) => ({ t: 'str', v: c })) : obj.items;
         if (idx.t === 'slice') {
           const b = sliceIndices(idx, items.length);
           if ('reason' in b) return unknownFrom(b);
-          const picked = sliceItems(items, b);
+          const picked = sliceItems(this, items, b);
           if (obj.t === 'str') return { t: 'str', v: picked.map((c) => (c as { v: string }).v).join('') };
           return { t: obj.t, items: picked };
         }
@@ -667,7 +737,7 @@ export class Interpreter {
         return typeof i === 'number' ? items[i] : unknown(i.reason, i.line ?? line(site));
       }
       case 'dict': {
-        const k = dictKey(idx);
+        const k = dictKey(this, idx);
         if (k === undefined) return idx.t === 'unknown' ? idx : unknown(`a dict key of type ${typeName(idx)}`, line(site));
         const hit = obj.map.get(k);
         return hit ? hit[1] : unknown(`key ${k.slice(2)} is not in the dict`, line(site));
@@ -694,13 +764,16 @@ export class Interpreter {
     switch (v.t) {
       case 'list':
       case 'tuple':
+        this.work(v.items.length);
         return [...v.items];
       case 'dict':
+        this.work(v.map.size);
         return [...v.map.values()].map(([k]) => k);
       case 'str':
+        this.work(v.v.length);
         return [...v.v].map((c) => ({ t: 'str', v: c }) as Value);
       case 'range':
-        return rangeItems(v);
+        return rangeItems(this, v);
       case 'module':
         return moduleIter(this, v.mod, site);
       case 'tensor': {
@@ -721,17 +794,30 @@ export class Interpreter {
     const out: Value[] = [];
     const map = new Map<string, [Value, Value]>();
     let why: Why | undefined;
+    // Elements made so far, nested ones included (`[a for _ in range(n)]` holds a n times).
+    let elements = 0;
+    const max = this.limits.maxElements;
     const gen = (i: number): void => {
       if (why) return;
       if (i === e.generators.length) {
         this.tick();
+        let made: Value[];
         if (e.type === 'dict') {
           const k = this.eval(e.elt, scope);
-          const key = dictKey(k);
-          if (key === undefined) why = { reason: 'a dict key that is not known', line: line(e.range) };
-          else map.set(key, [k, this.eval(e.value!, scope)]);
-        } else out.push(this.eval(e.elt, scope));
-        if (out.length > MAX_ITEMS) why = { reason: 'the comprehension makes too many items', line: line(e.range) };
+          const key = dictKey(this, k);
+          if (key === undefined) {
+            why = { reason: 'a dict key that is not known', line: line(e.range) };
+            return;
+          }
+          const entry: [Value, Value] = [k, this.eval(e.value!, scope)];
+          map.set(key, entry);
+          made = entry;
+        } else {
+          made = [this.eval(e.elt, scope)];
+          out.push(made[0]);
+        }
+        elements += elementCount(this, made, max - elements);
+        if (elements > max) why = { reason: `the comprehension makes more than ${max.toLocaleString('en-US')} elements (nested ones included)`, line: line(e.range) };
         return;
       }
       const g = e.generators[i];
@@ -765,6 +851,7 @@ export class Interpreter {
     };
     gen(0);
     if (why) return unknownFrom(why);
+    keepCount(e.type === 'dict' ? map : out, elements);
     if (e.type === 'dict') return { t: 'dict', map };
     return { t: e.type === 'gen' ? 'tuple' : 'list', items: out };
   }
@@ -844,13 +931,14 @@ export class Interpreter {
           const v = this.eval(a.value, scope);
           const items = this.iterate(v, a.value.range);
           if ('reason' in items) return items;
-          out.push(...items);
+          for (const x of items) out.push(x);
           break;
         }
         case 'dstar': {
           const v = this.eval(a.value, scope);
           if (v.t === 'unknown') return v.why;
           if (v.t !== 'dict') return { reason: `** of ${typeName(v)}`, line: line(a.value.range) };
+          this.work(v.map.size);
           for (const [k, val] of v.map.values()) {
             if (k.t !== 'str') return { reason: '** with a non-string key', line: line(a.value.range) };
             kwargs.push([k.v, val]);

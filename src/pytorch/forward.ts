@@ -13,7 +13,8 @@ import { callStdlib } from './builtins';
 import { bindArgs, literal, sig } from './catalogue-args';
 import { ArgError, Propagated, ShapeError, type ForwardCall, type Literal } from './catalogue-types';
 import { canonicalNn, classAttr } from './classes';
-import { LimitExceeded, type Interpreter, type Kwargs, type TorchSemantics } from './evaluate';
+import type { Interpreter, Kwargs, TorchSemantics } from './evaluate';
+import { asLimit, MODULE_CALL_STEPS, WORK_PER_STEP } from './limits';
 import { at, lineAt, msg, messageText, type Message } from './message';
 import { callTorchFunction, guard, tensorAttr, tensorBinary, tensorIndex, tensorMethod, tensorOf, tensorUnary, tv, type TorchCtx } from './functional';
 import { profilerFeed, type Feed } from './input-source';
@@ -238,6 +239,7 @@ export class Torch implements TorchSemantics {
   }
 
   callModule(ip: Interpreter, mod: ModuleObj, args: Value[], kwargs: Kwargs, site: SourceRange): Value {
+    ip.work(MODULE_CALL_STEPS * WORK_PER_STEP);
     const run = this.run;
     if (!run && ip.inModuleCode === 0) {
       // The file runs the model at top level: that is an input shape. The call is still
@@ -504,7 +506,8 @@ export function runForward(ip: Interpreter, torch: Torch, mod: ModuleObj, inputs
   try {
     torch.callModule(ip, mod, inputs, kwargs, site);
   } catch (e) {
-    if (e instanceof LimitExceeded) run.aborted = e.message;
+    const limit = asLimit(e);
+    if (limit) run.aborted = limit.message;
     else {
       run.aborted = `stopped by an internal error: ${(e as Error).message}`;
       run.internalError = (e as Error).message;

@@ -101,9 +101,16 @@ function intOf(v: Value | undefined, what: string): number {
   return c;
 }
 
+/**
+ * Shapes of more dims than this are not followed: real tensors have a handful, and every op on a
+ * shape of a million dims (`x.view(*[1] * 999998, 2, 3)`) costs seconds.
+ */
+const MAX_RANK = 64;
+
 /** An int or a tuple/list of ints (or dims). */
 function dimsOf(v: Value | undefined, what: string): Expr[] {
   if (!v) throw new ShapeError(`${what} is missing`);
+  if ((v.t === 'tuple' || v.t === 'list') && v.items.length > MAX_RANK) throw new ShapeError(`${what} of ${v.items.length.toLocaleString('en-US')} dims is not followed (more than ${MAX_RANK})`);
   if (v.t === 'tuple' || v.t === 'list') return v.items.map((x, i) => dimOf(x, `${what}[${i}]`));
   if (v.t === 'unknown') throw new Propagated(v.why);
   return [dimOf(v, what)];

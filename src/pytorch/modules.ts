@@ -119,6 +119,23 @@ function toValue(v: Value | Literal): Value {
   return literal(v as Literal);
 }
 
+/**
+ * Containers of more items than this are not built: real models hold thousands of modules, and
+ * registering a million (`nn.Sequential(*[layer] * 1000000)`) takes seconds.
+ */
+export const MAX_CONTAINER_ITEMS = 100_000;
+
+/** Whether `n` more items fit in `mod`; when not, its contents are unknown, with the reason. */
+function roomFor(ip: Interpreter | undefined, mod: ModuleObj, n: number): boolean {
+  const total = mod.children.size + mod.params.size + n;
+  if (total > MAX_CONTAINER_ITEMS) {
+    mod.unknownParts.push({ name: 'contents', why: { reason: `a ${mod.typeName} of ${total.toLocaleString('en-US')} items is not built (more than ${MAX_CONTAINER_ITEMS.toLocaleString('en-US')})` } });
+    return false;
+  }
+  ip?.work(n);
+  return true;
+}
+
 /** Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict. */
 export function makeContainer(ip: Interpreter | undefined, kind: ModuleKind, args: Value[], kwargs: Kwargs, site: SourceRange | undefined, argsWhy?: Why): ModuleObj {
   const mod = new ModuleObj(kind, kind, site);
@@ -129,8 +146,8 @@ export function makeContainer(ip: Interpreter | undefined, kind: ModuleKind, arg
   const given = args[0] ?? kwargs.find(([k]) => k === 'modules' || k === 'values' || k === 'parameters')?.[1];
   switch (kind) {
     case 'Sequential':
-      if (args.length === 1 && args[0].t === 'dict') fillFromDict(mod, args[0]);
-      else args.forEach((a, i) => addItem(mod, String(i), a));
+      if (args.length === 1 && args[0].t === 'dict') fillFromDict(ip, mod, args[0]);
+      else if (roomFor(ip, mod, args.length)) args.forEach((a, i) => addItem(mod, String(i), a));
       for (const [k, v] of kwargs) if (k === 'modules') fillFrom(ip, mod, v, site);
       break;
     case 'ModuleList':
@@ -139,7 +156,7 @@ export function makeContainer(ip: Interpreter | undefined, kind: ModuleKind, arg
       break;
     case 'ModuleDict':
     case 'ParameterDict':
-      if (given?.t === 'dict') fillFromDict(mod, given);
+      if (given?.t === 'dict') fillFromDict(ip, mod, given);
       else if (given && given.t !== 'none') fillFrom(ip, mod, given, site, true);
       break;
     default:
@@ -156,7 +173,8 @@ function addItem(mod: ModuleObj, name: string, v: Value): void {
   else if (v.t !== 'none') mod.unknownParts.push({ name, why: { reason: `item ${name} is ${v.t}, not a module` } });
 }
 
-function fillFromDict(mod: ModuleObj, d: Extract<Value, { t: 'dict' }>): void {
+function fillFromDict(ip: Interpreter | undefined, mod: ModuleObj, d: Extract<Value, { t: 'dict' }>): void {
+  if (!roomFor(ip, mod, d.map.size)) return;
   for (const [k, v] of d.map.values()) addItem(mod, k.t === 'str' ? k.v : String((k as { v: unknown }).v), v);
 }
 
@@ -170,6 +188,7 @@ function fillFrom(ip: Interpreter | undefined, mod: ModuleObj, v: Value, site: S
     mod.unknownParts.push({ name: 'contents', why: items });
     return;
   }
+  if (!roomFor(ip, mod, items.length)) return;
   const start = mod.children.size + mod.params.size;
   items.forEach((it, i) => {
     if (pairs && (it.t === 'tuple' || it.t === 'list') && it.items.length === 2 && it.items[0].t === 'str') addItem(mod, it.items[0].v, it.items[1]);
@@ -279,7 +298,7 @@ function itemsOf(mod: ModuleObj): Value[] {
   return [...mod.children.values()].map(moduleValue);
 }
 
-export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: SourceRange): Value {
+export function moduleItem(ip: Interpreter, mod: ModuleObj, idx: Value, site: SourceRange): Value {
   const kind = containerKind(mod);
   if (idx.t === 'unknown') return idx;
   if (kind === 'ModuleDict' || kind === 'ParameterDict') {
@@ -296,7 +315,7 @@ export function moduleItem(_ip: Interpreter, mod: ModuleObj, idx: Value, site: S
     if (idx.t === 'slice') {
       const b = sliceIndices(idx, items.length);
       if ('reason' in b) return unknownFrom(b);
-      const picked = sliceItems(items, b);
+      const picked = sliceItems(ip, items, b);
       const out = new ModuleObj(kind, kind === 'ParameterList' ? 'ParameterList' : kind, site);
       picked.forEach((v, i) => addItem(out, String(i), v));
       return moduleValue(out);
@@ -449,7 +468,7 @@ export function callModuleMethod(ip: Interpreter, mod: ModuleObj, name: string, 
       return m ? moduleValue(m) : unknown(`no submodule '${a0.v}'`, line(site));
     }
     case 'append':
-      if (a0) addItem(mod, String(mod.children.size + mod.params.size), a0);
+      if (a0 && roomFor(ip, mod, 1)) addItem(mod, String(mod.children.size + mod.params.size), a0);
       if (a0?.t === 'module' && !a0.mod.registeredAt) a0.mod.registeredAt = site;
       return self;
     case 'extend':

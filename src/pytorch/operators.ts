@@ -4,12 +4,90 @@
  * evaluator hands them to the torch semantics); anything unknown stays unknown with its reason.
  */
 import { Expr } from '../symbolic/expr';
+import { tooDeep, MAX_NESTING, type Meter } from './limits';
 import { dictKey, rangeLength, unknown, type Value, type Why } from './values';
 
-/** Lists longer than this are not built (`[0] * 10**9`). */
-export const MAX_ITEMS = 100_000;
-/** Strings longer than this are not built. */
-const MAX_STRING = 100_000;
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * Elements each container held when it was built (its items array or map), nested ones included:
+ * counting a new container reads its items' counts instead of walking them, so a loop that wraps
+ * a value (`x = [x]`) stays linear. A container changed in place afterwards updates or drops its
+ * own count; its parents keep theirs (a bound, not a promise: what walks values is charged to the
+ * step budget anyway).
+ */
+const counted = new WeakMap<object, number>();
+
+function countKey(v: Value): object | undefined {
+  return v.t === 'list' || v.t === 'tuple' ? v.items : v.t === 'dict' ? v.map : undefined;
+}
+
+/** Records what a container just built holds (see `counted`). */
+export function keepCount(items: object, n: number): void {
+  counted.set(items, n);
+}
+
+/** A container changed in place: its count is made again when next needed. */
+export function dropCount(items: object): void {
+  counted.delete(items);
+}
+
+/** The count of a container's elements kept when it was built, if any. */
+export function keptCount(items: object): number | undefined {
+  return counted.get(items);
+}
+
+/**
+ * Elements of `items` as they print (each item, and what nested lists, tuples and dicts hold,
+ * through every reference), counted up to `cap`: past it the count stops, so the cost is at most
+ * `cap` whatever the value (`[a] * 100000` with `a` of 100,000 items stops at 10^6).
+ */
+export function elementCount(m: Meter, items: readonly Value[], cap = m.limits.maxElements): number {
+  let n = 0;
+  const stack: (readonly Value[])[] = [items];
+  while (stack.length) {
+    const level = stack.pop()!;
+    n += level.length;
+    m.work(level.length);
+    if (n > cap) return n;
+    for (const v of level) {
+      const key = countKey(v);
+      if (!key) continue;
+      const known = counted.get(key);
+      if (known !== undefined) {
+        n += known;
+        if (n > cap) return n;
+      } else if (v.t === 'list' || v.t === 'tuple') {
+        if (v.items.length) stack.push(v.items);
+      } else if (v.t === 'dict' && v.map.size) {
+        const kv: Value[] = [];
+        for (const [k, val] of v.map.values()) kv.push(k, val);
+        stack.push(kv);
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Why a container of `items` is not built, or undefined when it fits the element budget (its
+ * count is then kept under `key`, the items array or map the new container holds).
+ */
+export function tooManyElements(m: Meter, kind: string, items: readonly Value[], key: object = items): Why | undefined {
+  const max = m.limits.maxElements;
+  if (items.length > max) return { reason: `a ${kind} of ${count(items.length)} items is not built (more than ${count(max)})` };
+  const n = elementCount(m, items);
+  if (n > max) return { reason: `a ${kind} of more than ${count(max)} elements (nested ones included) is not built` };
+  counted.set(key, n);
+  return undefined;
+}
+
+/** Why a string of `n` characters is not built, or undefined when it fits. */
+export function tooLong(m: Meter, n: number): Why | undefined {
+  if (n > m.limits.maxChars) return { reason: `a string of ${count(n)} characters is not built (more than ${count(m.limits.maxChars)})` };
+  m.work(n / 64);
+  return undefined;
+}
 
 export type NumLike = { kind: 'int'; v: number } | { kind: 'float'; v: number } | { kind: 'dim'; e: Expr };
 
@@ -112,36 +190,60 @@ function arith(op: string, a: NumLike, b: NumLike): Value {
   }
 }
 
-function repeat(items: Value[], n: number, kind: 'list' | 'tuple'): Value {
-  if (n <= 0) return { t: kind, items: [] };
-  if (items.length * n > MAX_ITEMS) return unknown(`a ${kind} of ${items.length * n} items is not built (more than ${MAX_ITEMS})`);
+function repeat(m: Meter, items: Value[], n: number, kind: 'list' | 'tuple'): Value {
+  if (n <= 0 || items.length === 0) return { t: kind, items: [] };
+  const max = m.limits.maxElements;
+  if (items.length * n > max) return unknown(`a ${kind} of ${count(items.length * n)} items is not built (more than ${count(max)})`);
+  // Counted before building: `[a] * n` prints a n times.
+  const each = elementCount(m, items, Math.floor(max / n));
+  if (each * n > max) return unknown(`a ${kind} of more than ${count(max)} elements (nested ones included) is not built: ${count(n)} copies of ${count(each)}${each > max / n ? ' or more' : ''}`);
+  m.work(items.length * n);
   const out: Value[] = [];
-  for (let i = 0; i < n; i++) out.push(...items);
+  for (let i = 0; i < n; i++) for (const v of items) out.push(v);
+  counted.set(out, each * n);
   return { t: kind, items: out };
 }
 
+function concat(m: Meter, kind: 'list' | 'tuple', a: Value[], b: Value[]): Value {
+  const items = [...a, ...b];
+  const why = tooManyElements(m, kind, items);
+  return why ? unknown(why.reason) : { t: kind, items };
+}
+
 /** A binary operator on non-tensor values. */
-export function binaryPlain(op: string, a: Value, b: Value): Value {
+export function binaryPlain(m: Meter, op: string, a: Value, b: Value): Value {
   if (a.t === 'unknown') return a;
   if (b.t === 'unknown') return b;
   const x = numLike(a);
   const y = numLike(b);
   if (x && y) return arith(op, x, y);
   if (op === '+') {
-    if (a.t === 'str' && b.t === 'str') return a.v.length + b.v.length > MAX_STRING ? unknown('string too long') : { t: 'str', v: a.v + b.v };
-    if (a.t === 'list' && b.t === 'list') return a.items.length + b.items.length > MAX_ITEMS ? unknown('list too long') : { t: 'list', items: [...a.items, ...b.items] };
-    if (a.t === 'tuple' && b.t === 'tuple') return a.items.length + b.items.length > MAX_ITEMS ? unknown('tuple too long') : { t: 'tuple', items: [...a.items, ...b.items] };
+    if (a.t === 'str' && b.t === 'str') {
+      const why = tooLong(m, a.v.length + b.v.length);
+      return why ? unknown(why.reason) : { t: 'str', v: a.v + b.v };
+    }
+    if ((a.t === 'list' && b.t === 'list') || (a.t === 'tuple' && b.t === 'tuple')) {
+      if (a.items.length + b.items.length > m.limits.maxElements) return unknown(`a ${a.t} of ${count(a.items.length + b.items.length)} items is not built (more than ${count(m.limits.maxElements)})`);
+      return concat(m, a.t, a.items, b.items);
+    }
   }
   if (op === '*') {
     const seq = a.t === 'list' || a.t === 'tuple' || a.t === 'str' ? a : b.t === 'list' || b.t === 'tuple' || b.t === 'str' ? b : undefined;
-    const count = seq === a ? y : x;
-    if (seq && count?.kind === 'int') {
-      if (seq.t === 'str') return seq.v.length * count.v > MAX_STRING ? unknown('string too long') : { t: 'str', v: count.v > 0 ? seq.v.repeat(count.v) : '' };
-      if (seq.t === 'list' || seq.t === 'tuple') return repeat(seq.items, count.v, seq.t);
+    const times = seq === a ? y : x;
+    if (seq && times?.kind === 'int') {
+      if (seq.t === 'str') {
+        const why = tooLong(m, seq.v.length * Math.max(0, times.v));
+        return why ? unknown(why.reason) : { t: 'str', v: times.v > 0 ? seq.v.repeat(times.v) : '' };
+      }
+      if (seq.t === 'list' || seq.t === 'tuple') return repeat(m, seq.items, times.v, seq.t);
     }
   }
-  if (op === '%' && a.t === 'str') return percentFormat(a.v, b);
-  if (op === '|' && a.t === 'dict' && b.t === 'dict') return { t: 'dict', map: new Map([...a.map, ...b.map]) };
+  if (op === '%' && a.t === 'str') return percentFormat(m, a.v, b);
+  if (op === '|' && a.t === 'dict' && b.t === 'dict') {
+    m.work(a.map.size + b.map.size);
+    if (a.map.size + b.map.size > m.limits.maxElements) return unknown(`a dict of ${count(a.map.size + b.map.size)} entries is not built (more than ${count(m.limits.maxElements)})`);
+    return { t: 'dict', map: new Map([...a.map, ...b.map]) };
+  }
   return unknown(`${typeName(a)} ${op} ${typeName(b)} is not followed`);
 }
 
@@ -171,7 +273,7 @@ export function unaryPlain(op: string, a: Value): Value {
 }
 
 /** Python equality; undefined when it cannot be decided. */
-export function equalValues(a: Value, b: Value): boolean | undefined {
+export function equalValues(m: Meter, a: Value, b: Value, depth = 0): boolean | undefined {
   if (a.t === 'unknown' || b.t === 'unknown') return undefined;
   const x = numLike(a);
   const y = numLike(b);
@@ -187,10 +289,14 @@ export function equalValues(a: Value, b: Value): boolean | undefined {
   if (a.t === 'str' && b.t === 'str') return a.v === b.v;
   if (a.t === 'none' || b.t === 'none') return a.t === b.t;
   if ((a.t === 'list' && b.t === 'list') || (a.t === 'tuple' && b.t === 'tuple')) {
+    // As Python: a container is equal to itself (its items are compared by identity first).
+    if (a === b) return true;
     if (a.items.length !== b.items.length) return false;
+    if (depth >= MAX_NESTING) throw tooDeep(`a comparison of ${a.t}s`);
+    m.work(a.items.length);
     let all = true;
     for (let i = 0; i < a.items.length; i++) {
-      const e = equalValues(a.items[i], b.items[i]);
+      const e = equalValues(m, a.items[i], b.items[i], depth + 1);
       if (e === false) return false;
       if (e === undefined) all = false;
     }
@@ -218,7 +324,7 @@ export function identical(a: Value, b: Value): boolean | undefined {
   return undefined;
 }
 
-function order(a: Value, b: Value): number | undefined {
+function order(m: Meter, a: Value, b: Value, depth = 0): number | undefined {
   const x = numLike(a);
   const y = numLike(b);
   if (x && y) {
@@ -227,9 +333,11 @@ function order(a: Value, b: Value): number | undefined {
   }
   if (a.t === 'str' && b.t === 'str') return a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
   if ((a.t === 'tuple' && b.t === 'tuple') || (a.t === 'list' && b.t === 'list')) {
+    if (depth >= MAX_NESTING) throw tooDeep(`a comparison of ${a.t}s`);
     const n = Math.min(a.items.length, b.items.length);
+    m.work(n);
     for (let i = 0; i < n; i++) {
-      const c = order(a.items[i], b.items[i]);
+      const c = order(m, a.items[i], b.items[i], depth + 1);
       if (c === undefined) return undefined;
       if (c !== 0) return c;
     }
@@ -239,16 +347,16 @@ function order(a: Value, b: Value): number | undefined {
 }
 
 /** A comparison on non-tensor values: a bool, or unknown with the reason. */
-export function comparePlain(op: string, a: Value, b: Value): Value {
+export function comparePlain(m: Meter, op: string, a: Value, b: Value): Value {
   if (a.t === 'unknown') return a;
   if (b.t === 'unknown') return b;
   let r: boolean | undefined;
   switch (op) {
     case '==':
-      r = equalValues(a, b);
+      r = equalValues(m, a, b);
       break;
     case '!=': {
-      const e = equalValues(a, b);
+      const e = equalValues(m, a, b);
       r = e === undefined ? undefined : !e;
       break;
     }
@@ -262,12 +370,12 @@ export function comparePlain(op: string, a: Value, b: Value): Value {
     }
     case 'in':
     case 'not in': {
-      const m = contains(b, a);
-      r = m === undefined ? undefined : op === 'in' ? m : !m;
+      const hit = contains(m, b, a);
+      r = hit === undefined ? undefined : op === 'in' ? hit : !hit;
       break;
     }
     default: {
-      const c = order(a, b);
+      const c = order(m, a, b);
       if (c !== undefined) r = op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : op === '>=' ? c >= 0 : undefined;
     }
   }
@@ -275,24 +383,27 @@ export function comparePlain(op: string, a: Value, b: Value): Value {
 }
 
 /** `item in container` */
-export function contains(container: Value, item: Value): boolean | undefined {
+export function contains(m: Meter, container: Value, item: Value): boolean | undefined {
   switch (container.t) {
     case 'list':
     case 'tuple': {
       let maybe = false;
       for (const x of container.items) {
-        const e = equalValues(x, item);
+        m.work(1);
+        const e = equalValues(m, x, item);
         if (e === true) return true;
         if (e === undefined) maybe = true;
       }
       return maybe ? undefined : false;
     }
     case 'dict': {
-      const k = dictKey(item);
+      const k = dictKey(m, item);
       return k === undefined ? undefined : container.map.has(k);
     }
     case 'str':
-      return item.t === 'str' ? container.v.includes(item.v) : undefined;
+      if (item.t !== 'str') return undefined;
+      m.work(container.v.length / 64);
+      return container.v.includes(item.v);
     case 'range': {
       const n = numLike(item);
       if (!n || n.kind !== 'int') return undefined;
@@ -340,7 +451,8 @@ export function sliceIndices(s: Extract<Value, { t: 'slice' }>, len: number): Sl
   return { start, stop, step };
 }
 
-export function sliceItems<T>(items: readonly T[], b: SliceBounds): T[] {
+export function sliceItems<T>(m: Meter, items: readonly T[], b: SliceBounds): T[] {
+  m.work(Math.abs((b.stop - b.start) / b.step));
   const out: T[] = [];
   if (b.step > 0) for (let i = b.start; i < b.stop; i += b.step) out.push(items[i]);
   else for (let i = b.start; i > b.stop; i += b.step) out.push(items[i]);
@@ -358,22 +470,74 @@ export function indexOf(v: Value, len: number): number | Why {
 }
 
 /** Items of a range (capped). */
-export function rangeItems(r: { start: number; stop: number; step: number }): Value[] | Why {
+export function rangeItems(m: Meter, r: { start: number; stop: number; step: number }): Value[] | Why {
   const n = rangeLength(r);
-  if (n > MAX_ITEMS) return { reason: `range of ${n} items is not expanded (more than ${MAX_ITEMS})` };
+  if (n > m.limits.maxElements) return { reason: `a range of ${count(n)} items is not expanded (more than ${count(m.limits.maxElements)})` };
+  m.work(n);
   const out: Value[] = [];
   for (let i = 0; i < n; i++) out.push({ t: 'int', v: r.start + i * r.step });
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------
-// strings: str(), repr(), f-string fields, % formatting, str.format
+// strings: str(), repr(), f-string fields, % formatting, str.format — written within the
+// character budget, refused before the text is joined.
 
-/** Python str() of a value, undefined when it cannot be known. */
-export function pyStr(v: Value): string | undefined {
+class TooLong extends Error {}
+
+/** A string being written: its parts and their length, refused past its budget. */
+export class Text {
+  private readonly parts: string[] = [];
+  private length = 0;
+  constructor(
+    private readonly m: Meter,
+    private readonly max = m.limits.maxChars,
+  ) {}
+
+  get remaining(): number {
+    return this.max - this.length;
+  }
+
+  add(s: string): void {
+    this.m.work(1 + s.length / 64);
+    this.reserve(s.length);
+    this.length += s.length;
+    this.parts.push(s);
+  }
+
+  /** Throws when `n` more characters would not fit (checked before they are made). */
+  reserve(n: number): void {
+    if (n > this.remaining) throw new TooLong(`a string of more than ${count(this.max)} characters is not built`);
+  }
+
+  /** A text written apart (a field to pad) that shares what is left of this one's budget. */
+  part(): Text {
+    return new Text(this.m, this.remaining);
+  }
+
+  toString(): string {
+    return this.parts.join('');
+  }
+}
+
+/**
+ * A string value written by `write` within the character budget: unknown with the reason when
+ * a part cannot be known (`write` returns why) or the text would be too long.
+ */
+export function buildString(m: Meter, write: (out: Text) => Why | undefined): Value {
+  const out = new Text(m);
+  let why: Why | undefined;
+  try {
+    why = write(out);
+  } catch (e) {
+    if (e instanceof TooLong) return unknown(e.message);
+    throw e;
+  }
+  return why ? { t: 'unknown', why } : { t: 'str', v: out.toString() };
+}
+
+function scalarText(v: Value): string | undefined {
   switch (v.t) {
-    case 'str':
-      return v.v;
     case 'int':
       return String(v.v);
     case 'float':
@@ -385,89 +549,142 @@ export function pyStr(v: Value): string | undefined {
       return 'None';
     case 'dim':
       return v.e.constant !== undefined ? String(v.e.constant) : undefined;
-    case 'list':
-    case 'tuple': {
-      const items = v.items.map(pyRepr);
-      if (items.some((x) => x === undefined)) return undefined;
-      if (v.t === 'list') return `[${items.join(', ')}]`;
-      return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
-    }
     default:
       return undefined;
   }
 }
 
-export function pyRepr(v: Value): string | undefined {
-  if (v.t === 'str') return `'${v.v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return pyStr(v);
+/** Writes Python's str() (or repr()) of `v`; why not when it cannot be known. */
+function writeValue(out: Text, v: Value, repr: boolean, depth = 0): Why | undefined {
+  if (v.t === 'unknown') return v.why;
+  if (v.t === 'str') {
+    out.add(repr ? `'${v.v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v.v);
+    return undefined;
+  }
+  if (v.t === 'list' || v.t === 'tuple') {
+    if (depth >= MAX_NESTING) throw tooDeep(`str() of a ${v.t}`);
+    out.add(v.t === 'list' ? '[' : '(');
+    for (let i = 0; i < v.items.length; i++) {
+      if (i > 0) out.add(', ');
+      const why = writeValue(out, v.items[i], true, depth + 1);
+      if (why) return why;
+    }
+    out.add(v.t === 'tuple' && v.items.length === 1 ? ',)' : v.t === 'list' ? ']' : ')');
+    return undefined;
+  }
+  const s = scalarText(v);
+  if (s === undefined) return { reason: `${repr ? 'repr' : 'str'}() of ${typeName(v)} is not followed` };
+  out.add(s);
+  return undefined;
 }
 
-/** One formatted field: `{x!r:>4}` / `%5d`. Simple specs only (fill/align/width/zero/precision/d s f); else undefined. */
-export function formatField(v: Value, spec = '', conversion?: string): string | undefined {
-  let s: string | undefined;
-  if (conversion === 'r') s = pyRepr(v);
-  else if (conversion === 's' || conversion === undefined || conversion === '') s = undefined;
-  else return undefined;
+/** Python str() of a value, or unknown with the reason. */
+export function strValue(m: Meter, v: Value): Value {
+  return buildString(m, (out) => writeValue(out, v, false));
+}
+
+/** Python repr() of a value, or unknown with the reason. */
+export function reprValue(m: Meter, v: Value): Value {
+  return buildString(m, (out) => writeValue(out, v, true));
+}
+
+/**
+ * Writes one formatted field: `{x!r:>4}` / `%5d`. Simple specs only
+ * (fill/align/width/zero/precision/d s f); why not when the spec or the value is not followed.
+ */
+export function writeField(out: Text, v: Value, spec = '', conversion?: string): Why | undefined {
+  if (v.t === 'unknown') return v.why;
+  const notFollowed: Why = { reason: `formatting ${typeName(v)} with '${conversion ? `!${conversion}` : ''}${spec ? `:${spec}` : ''}' is not followed` };
+  if (conversion !== undefined && conversion !== '' && conversion !== 's' && conversion !== 'r') return notFollowed;
   const m = /^(?:(.)?([<>^]))?(0)?(\d*)(?:\.(\d+))?([dsfig%]?)$/.exec(spec);
-  if (!m) return undefined;
+  if (!m) return notFollowed;
   const [, fillChar, align, zero, width, precision, type] = m;
-  if (s === undefined) {
+  const field = out.part();
+  if (conversion === 'r') {
+    const why = writeValue(field, v, true);
+    if (why) return why;
+  } else {
     const n = numLike(v);
     if ((type === 'f' || type === '%' || precision !== undefined) && n && n.kind !== 'dim') {
+      const digits = precision !== undefined ? Number(precision) : 6;
+      if (digits > 100) return notFollowed;
       const x = type === '%' ? n.v * 100 : n.v;
-      s = x.toFixed(precision !== undefined ? Number(precision) : 6) + (type === '%' ? '%' : '');
+      field.add(x.toFixed(digits) + (type === '%' ? '%' : ''));
     } else if (type === 'd' || type === 'i') {
-      if (!n || n.kind !== 'int') return undefined;
-      s = String(n.v);
-    } else s = pyStr(v);
+      if (!n || n.kind !== 'int') return notFollowed;
+      field.add(String(n.v));
+    } else {
+      const why = writeValue(field, v, false);
+      if (why) return why;
+    }
   }
-  if (s === undefined) return undefined;
+  const s = field.toString();
   const w = width ? Number(width) : 0;
-  if (s.length >= w) return s;
+  if (s.length >= w) {
+    out.add(s);
+    return undefined;
+  }
+  // The padding is checked against the budget before it is made (`{x:999999999}`).
+  out.reserve(w);
   const fill = zero && !align ? '0' : (fillChar ?? ' ');
   const pad = fill.repeat(w - s.length);
   const numeric = v.t === 'int' || v.t === 'float';
   const a = align ?? (numeric ? '>' : '<');
-  if (a === '<') return s + pad;
-  if (a === '^') return pad.slice(0, Math.floor(pad.length / 2)) + s + pad.slice(Math.floor(pad.length / 2));
-  return pad + s;
+  if (a === '<') out.add(s + pad);
+  else if (a === '^') out.add(pad.slice(0, Math.floor(pad.length / 2)) + s + pad.slice(Math.floor(pad.length / 2)));
+  else out.add(pad + s);
+  return undefined;
 }
 
 /** `"conv%d" % i`, `"%s_%02d" % (a, b)`. */
-export function percentFormat(fmt: string, arg: Value): Value {
+export function percentFormat(m: Meter, fmt: string, arg: Value): Value {
   const args = arg.t === 'tuple' ? arg.items : [arg];
-  let i = 0;
-  let bad = false;
-  const out = fmt.replace(/%([-0]?)(\d*)(?:\.(\d+))?([diusrf%])/g, (_all, flag: string, width: string, prec: string | undefined, type: string) => {
-    if (type === '%') return '%';
-    const v = args[i++];
-    if (!v) {
-      bad = true;
-      return '';
+  const unknownWhy: Why = { reason: `string % formatting with ${args.length} values for this format` };
+  return buildString(m, (out) => {
+    let i = 0;
+    let last = 0;
+    for (const f of fmt.matchAll(/%([-0]?)(\d*)(?:\.(\d+))?([diusrf%])/g)) {
+      const [all, flag, width, prec, type] = f;
+      out.add(fmt.slice(last, f.index));
+      last = f.index + all.length;
+      if (type === '%') {
+        out.add('%');
+        continue;
+      }
+      const v = args[i++];
+      if (!v) return unknownWhy;
+      const spec = `${flag === '-' ? '<' : ''}${flag === '0' ? '0' : ''}${width}${prec !== undefined ? `.${prec}` : ''}${type === 'u' ? 'd' : type === 'r' ? '' : type}`;
+      const why = writeField(out, v, spec, type === 'r' ? 'r' : undefined);
+      if (why) return why;
     }
-    const spec = `${flag === '-' ? '<' : ''}${flag === '0' ? '0' : ''}${width}${prec !== undefined ? `.${prec}` : ''}${type === 'u' ? 'd' : type === 'r' ? '' : type}`;
-    const s = formatField(v, spec, type === 'r' ? 'r' : undefined);
-    if (s === undefined) bad = true;
-    return s ?? '';
+    out.add(fmt.slice(last));
+    return i === args.length ? undefined : unknownWhy;
   });
-  if (bad || i !== args.length) return unknown('string % formatting with values that are not known');
-  return { t: 'str', v: out };
 }
 
 /** `"{}_{name}".format(...)`. */
-export function strFormat(fmt: string, args: Value[], kwargs: [string, Value][]): Value {
-  let auto = 0;
-  let bad = false;
-  const out = fmt.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rs]))?(?::([^{}]*))?\}/g, (all, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-    if (all === '{{') return '{';
-    if (all === '}}') return '}';
-    let v: Value | undefined;
-    if (field === undefined || field === '') v = args[auto++];
-    else if (/^\d+$/.test(field)) v = args[Number(field)];
-    else v = kwargs.find(([k]) => k === field)?.[1];
-    const s = v ? formatField(v, spec ?? '', conv) : undefined;
-    if (s === undefined) bad = true;
-    return s ?? '';
+export function strFormat(m: Meter, fmt: string, args: Value[], kwargs: [string, Value][]): Value {
+
+  return buildString(m, (out) => {
+    let auto = 0;
+    let last = 0;
+    for (const f of fmt.matchAll(/\{\{|\}\}|\{([^{}!:]*)(?:!([rs]))?(?::([^{}]*))?\}/g)) {
+      const [all, field, conv, spec] = f;
+      out.add(fmt.slice(last, f.index));
+      last = f.index + all.length;
+      if (all === '{{' || all === '}}') {
+        out.add(all[0]);
+        continue;
+      }
+      let v: Value | undefined;
+      if (field === undefined || field === '') v = args[auto++];
+      else if (/^\d+$/.test(field)) v = args[Number(field)];
+      else v = kwargs.find(([k]) => k === field)?.[1];
+      if (!v) return { reason: `str.format without a value for {${field ?? ''}}` };
+      const why = writeField(out, v, spec ?? '', conv);
+      if (why) return why;
+    }
+    out.add(fmt.slice(last));
+    return undefined;
   });
-  return bad ? unknown('str.format with values that are not known') : { t: 'str', v: out };
 }

@@ -27,6 +27,76 @@ import { msg, type Message } from './message';
 const MAX_DEPTH = 120;
 
 /**
+ * Python refuses brackets nested deeper than this ("too many nested parentheses"); lezer builds
+ * its tree recursively over them and overflows the stack on 100,000 (and takes seconds on fewer).
+ */
+export const MAX_BRACKETS = 200;
+
+/**
+ * `text` with what is nested past MAX_BRACKETS blanked, from the first bracket too many to the
+ * one that closes it (lines and lengths kept, so every range holds; lezer then reads `(...)` as
+ * `( )`), and where each blanked run starts. Brackets in comments and plain strings do not
+ * count; in f-strings they do (lezer parses their fields as code).
+ */
+export function capBrackets(text: string): { text: string; deep: number[] } {
+  const deep: number[] = [];
+  // Blanked runs: [start, end) pairs.
+  const blank: number[] = [];
+  let depth = 0;
+  // Inside a string: its closing quote ('' outside), and whether it is an f-string.
+  let quote = '';
+  let fmt = false;
+  // Only brackets, quotes, comments, escapes and line ends matter: jump from one to the next.
+  const marks = /[()[\]{}"'#\\\n]/g;
+  for (let m = marks.exec(text); m; m = marks.exec(text)) {
+    const i = m.index;
+    const c = m[0];
+    if (quote) {
+      if (c === '\\') {
+        marks.lastIndex = i + 2;
+        continue;
+      }
+      if (c === '\n' && quote.length === 1) quote = '';
+      else if (c === quote[0] && text.startsWith(quote, i)) {
+        marks.lastIndex = i + quote.length;
+        quote = '';
+        continue;
+      }
+      if (!fmt) continue;
+    } else if (c === '#') {
+      const end = text.indexOf('\n', i);
+      if (end < 0) break;
+      marks.lastIndex = end;
+      continue;
+    } else if (c === '"' || c === "'") {
+      quote = text.startsWith(c + c + c, i) ? c + c + c : c;
+      fmt = /(^|[^A-Za-z0-9_])[rRbB]?[fF][rRbB]?$/.test(text.slice(Math.max(0, i - 3), i));
+      marks.lastIndex = i + quote.length;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') {
+      if (++depth === MAX_BRACKETS + 1) {
+        deep.push(i);
+        blank.push(i);
+      }
+    } else if (c === ')' || c === ']' || c === '}') {
+      if (depth === MAX_BRACKETS + 1) blank.push(i + 1);
+      if (depth > 0) depth--;
+    }
+  }
+  if (!blank.length) return { text, deep };
+  if (blank.length % 2) blank.push(text.length);
+  const parts: string[] = [];
+  let last = 0;
+  for (let b = 0; b < blank.length; b += 2) {
+    parts.push(text.slice(last, blank[b]), text.slice(blank[b], blank[b + 1]).replace(/[^\r\n]/g, ' '));
+    last = blank[b + 1];
+  }
+  parts.push(text.slice(last));
+  return { text: parts.join(''), deep };
+}
+
+/**
  * Keeps the last syntax tree of one document so the next parse after an edit reuses what did
  * not change (lezer's incremental parsing): keep one per open file and pass it every time.
  */
@@ -34,8 +104,9 @@ export class ParseCache {
   text?: string;
   tree?: Tree;
 
-  /** The tree for `text`, reusing the previous tree around the one edited region. */
-  parse(text: string): Tree {
+  /** The tree for `text` (brackets capped: capBrackets), reusing the previous tree around the one edited region. */
+  parse(source: string): Tree {
+    const text = capBrackets(source).text;
     if (!this.tree || this.text === undefined) return this.keep(text, parser.parse(text));
     const old = this.text;
     if (old === text) return this.tree;
@@ -85,6 +156,8 @@ class Converter {
   /** Start offsets of error nodes, ascending. */
   private readonly errorAt: number[] = [];
   private readonly errors: SyntaxProblem[] = [];
+  /** Errors of our own (brackets nested too deep) by offset: the reason a statement holding one is skipped. */
+  private readonly reasons = new Map<number, Message>();
 
   private readonly text: string;
   private readonly nbspLines: number[] = [];
@@ -95,11 +168,18 @@ class Converter {
   ) {
     // Code copied from web pages often indents with non-breaking spaces, which Python rejects;
     // read them as spaces (same length, so every range stays right) and say so.
-    this.text = source.includes('\u00a0') ? source.replace(/\u00a0/g, ' ') : source;
+    const capped = capBrackets(source.includes('\u00a0') ? source.replace(/\u00a0/g, ' ') : source);
+    this.text = capped.text;
     for (let i = 0; i < source.length; i++) {
       const c = source.charCodeAt(i);
       if (c === 10) this.lineStarts.push(i + 1);
       else if (c === 0xa0 && this.nbspLines[this.nbspLines.length - 1] !== this.lineStarts.length - 1) this.nbspLines.push(this.lineStarts.length - 1);
+    }
+    for (const at of capped.deep) {
+      const message = msg`brackets nested more than ${MAX_BRACKETS} deep on line ${this.pos(at)} (Python's own limit)`;
+      this.reasons.set(at, message);
+      this.errorAt.push(at);
+      this.errors.push({ range: this.range(at, at + 1), message });
     }
   }
 
@@ -175,7 +255,7 @@ class Converter {
 
   private syntaxReason(from: number): Message {
     const at = this.errorAt.find((e) => e >= from) ?? from;
-    return msg`syntax error on line ${this.pos(at)}`;
+    return this.reasons.get(at) ?? msg`syntax error on line ${this.pos(at)}`;
   }
 
   private kids(n: SyntaxNode): SyntaxNode[] {
@@ -275,7 +355,10 @@ class Converter {
       default:
         break;
     }
-    if (this.hasError(n.from, n.to)) {
+    // An error later on the statement's last line may be the rest of it, cut off by lezer's
+    // recovery (`x = 1 if 1 else ...` nested past what it parses reads as `x = 1`).
+    const lineEnd = this.text.indexOf('\n', n.to);
+    if (this.hasError(n.from, lineEnd < 0 ? this.text.length : lineEnd)) {
       out.push(this.broken(n));
       return;
     }

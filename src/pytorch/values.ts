@@ -5,6 +5,7 @@
 import type { Expr } from '../symbolic/expr';
 import type { ClassDef, FunctionDef, Lambda, SourceRange } from './ast';
 import type { LayerEntry } from './catalogue-types';
+import { MAX_NESTING, tooDeep, type Meter } from './limits';
 import type { Message } from './message';
 
 /** Why a value is unknown, and the 1-based line where that started. */
@@ -258,7 +259,7 @@ export function describe(v: Value): string {
 }
 
 /** A hashable key for dict entries; undefined for unhashable or unknown keys. */
-export function dictKey(v: Value): string | undefined {
+export function dictKey(m: Meter, v: Value, depth = 0): string | undefined {
   switch (v.t) {
     case 'int':
       return `n:${v.v}`;
@@ -271,8 +272,15 @@ export function dictKey(v: Value): string | undefined {
     case 'none':
       return 'none';
     case 'tuple': {
-      const parts = v.items.map(dictKey);
-      return parts.every((p) => p !== undefined) ? `t:(${parts.join(',')})` : undefined;
+      if (depth >= MAX_NESTING) throw tooDeep('a tuple used as a key');
+      m.work(v.items.length);
+      const parts: string[] = [];
+      for (const item of v.items) {
+        const p = dictKey(m, item, depth + 1);
+        if (p === undefined) return undefined;
+        parts.push(p);
+      }
+      return `t:(${parts.join(',')})`;
     }
     case 'module':
       return `m:${v.mod.id}`;

@@ -250,6 +250,18 @@ function children(n: SyntaxNode): SyntaxNode[] {
 }
 
 function segmentInfo(n: SyntaxNode, source: string, zone: string): SegmentInfo {
+  try {
+    return bindSegment(n, source, zone);
+  } catch (e) {
+    // Code nested deeper than the stack allows (100,000 lambdas in a row; brackets are capped
+    // before parsing): its names are not known, so the file is analyzed whole, where the
+    // converter stops at its own depth limit and says so.
+    if (!(e instanceof RangeError)) throw e;
+    return { defs: new Set(), kills: new Set(), mutates: new Set(), uses: new Set(), deferred: false, isImport: false, hasClass: false, dynamic: true, broken: true };
+  }
+}
+
+function bindSegment(n: SyntaxNode, source: string, zone: string): SegmentInfo {
   const b = new Binder(source);
   b.statement(n, b.module, false);
   // `# floplens: input=(1, C, H, W)` may name module constants.
