@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { budgetMessage, checkBudget, CLI_BIND_HINT, parseBudget, reportFigures, type BudgetLimits } from '../budget';
 import { describeFailure, failureKind, profileFileCompared } from '../formats/profile-file';
 import type { Report } from '../profile/report';
@@ -14,7 +15,7 @@ declare const FLOPLENS_VERSION: string | undefined;
 /** `internal`: FlopLens itself failed (sysexits' EX_SOFTWARE), never the model's fault. */
 const EXIT = { ok: 0, usage: 1, badModel: 2, overBudget: 3, internal: 70 } as const;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -40,7 +41,7 @@ function main(argv: string[]): number {
   let report: Report;
   try {
     report = profileFileCompared(args.file, args.bindings);
-    write(render(report, args));
+    await write(render(report, args));
   } catch (e) {
     const kind = failureKind(e);
     // The arguments name what the model does not have: the sentence says what it has.
@@ -71,13 +72,16 @@ function* lastLine(chunks: Chunks): Chunks {
   yield '\n';
 }
 
-/** Writes the report in pieces of about a megabyte: never the whole report as one string. */
-function write(chunks: Chunks): void {
+/**
+ * Writes the report in pieces of about a megabyte, never the whole report as one string, and waits
+ * whenever the reader of a pipe falls behind: a slow reader must not make the output pile up here.
+ */
+async function write(chunks: Chunks): Promise<void> {
   let pending = '';
   for (const c of chunks) {
     pending += c;
     if (pending.length >= 1 << 20) {
-      process.stdout.write(pending);
+      if (!process.stdout.write(pending)) await once(process.stdout, 'drain');
       pending = '';
     }
   }
@@ -89,4 +93,6 @@ function usage(message: string): number {
   return EXIT.usage;
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
