@@ -1,5 +1,6 @@
 import { resolveBindings, type ModelNames } from '../bindings';
-import { loadOnnx, readTensorValues } from '../onnx/load';
+import { loadOnnx } from '../onnx/load';
+import { readTensorValues } from '../onnx/tensor-data';
 import { inferModel, inputSymbol, type InferOptions } from '../profile/infer-graph';
 import { buildReport } from '../profile/report';
 import '../ops/index';

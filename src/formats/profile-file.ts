@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BindingsError } from '../bindings';
+import { FormatError } from '../io/errors';
 import { FileSource, FolderHost } from '../io/file-source';
 import { compareWithBaseline, type Report } from '../profile/report';
 import { visible } from '../report/visible-text';
@@ -31,10 +31,9 @@ export function profileFileCompared(file: string, options: ProfileOptions): Repo
 
 function openModel(file: string): FileSource {
   try {
-    if (fs.statSync(file).isDirectory()) throw new ModelError(file, 'is a folder, not a model file');
     return FileSource.open(file);
   } catch (e) {
-    if (e instanceof ModelError) throw e;
+    if (e instanceof FormatError) throw new ModelError(file, e.message);
     const code = (e as NodeJS.ErrnoException).code;
     throw new ModelError(file, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
   }

@@ -11,8 +11,11 @@ export interface ByteSource {
 
 /** What the engine may open besides the model itself: external-data files in its folder. */
 export interface ModelHost {
-  /** Opens a file named relative to the model's folder, or throws a one-line reason. */
-  openSibling(relativePath: string): ByteSource;
+  /**
+   * Bytes [offset, offset + length) of a file named relative to the model's folder, or a one-line
+   * reason (absent, not a regular file, too short).
+   */
+  readSibling(relativePath: string, offset: number, length: number): Uint8Array;
   /** Whether such a file exists; throws when the path would leave the model's folder. */
   siblingExists(relativePath: string): boolean;
 }

@@ -13,8 +13,21 @@ export class FileSource implements ByteSource {
     this.size = fs.fstatSync(fd).size;
   }
 
+  /**
+   * Opens a regular file only. A FIFO would block the open (and every later read) forever and a
+   * device never ends, so the kind is checked before opening, and again on the open descriptor —
+   * opened non-blocking, so a FIFO swapped in between cannot hang us either.
+   */
   static open(file: string): FileSource {
-    return new FileSource(fs.openSync(file, 'r'));
+    refuseSpecial(fs.statSync(file));
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0));
+    try {
+      refuseSpecial(fs.fstatSync(fd));
+      return new FileSource(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -57,10 +70,24 @@ export class FolderHost implements ModelHost {
     this.root = modelFolder(modelFile);
   }
 
-  openSibling(relativePath: string): ByteSource {
+  readSibling(relativePath: string, offset: number, length: number): Uint8Array {
     const real = this.resolve(relativePath);
     if (real === undefined) throw new FormatError(`external data file "${relativePath}" not found`);
-    return FileSource.open(real);
+    let file: FileSource;
+    try {
+      file = FileSource.open(real);
+    } catch (e) {
+      if (e instanceof FormatError) throw new FormatError(`external data file "${relativePath}" ${e.message}`);
+      throw new FormatError(`external data file "${relativePath}" cannot be opened: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      if (offset + length > file.size) {
+        throw new FormatError(`external data file "${relativePath}" has ${file.size} bytes, too few for ${length} bytes at offset ${offset}`);
+      }
+      return file.read(offset, length);
+    } finally {
+      file.close();
+    }
   }
 
   siblingExists(relativePath: string): boolean {
@@ -81,8 +108,23 @@ export class FolderHost implements ModelHost {
       return undefined;
     }
     if (!isInside(this.root, real)) throw new FormatError(`external data location "${relativePath}" links outside the model's folder`);
+    // Refused here already, so nothing (onnxruntime in Verify Shapes included) waits on a FIFO.
+    const kind = specialKind(fs.statSync(real));
+    if (kind !== undefined) throw new FormatError(`external data file "${relativePath}" is ${kind}, not a regular file`);
     return real;
   }
+}
+
+/** Throws (a one-line FormatError) unless the file is a regular file. */
+function refuseSpecial(st: fs.Stats): void {
+  const kind = specialKind(st);
+  if (kind !== undefined) throw new FormatError(`is ${kind}, not a regular file`);
+}
+
+/** What a file that is not a regular file is, in words; undefined for a regular file. */
+function specialKind(st: fs.Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  return st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'a special file';
 }
 
 function isInside(root: string, p: string): boolean {

@@ -1,13 +1,20 @@
-import type { ByteSource, ModelHost } from '../io/byte-source';
+import type { ByteSource } from '../io/byte-source';
 import { FormatError } from '../io/errors';
 import { ProtoReader, WireType } from './protobuf-reader';
-import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorData, TensorRef, ValueInfo } from './model';
-import { DataType } from './model';
+import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from './model';
+import { MAX_RANK } from './model';
+import { readTensor } from './tensor-data';
 
 /** Nested subgraphs deeper than this are refused: no exporter nests so deep, a hostile file might. */
 const MAX_GRAPH_DEPTH = 32;
-/** Typed-field tensor data up to this size is read while parsing; larger stays a span. */
-const EAGER_TYPED_BYTES = 4096;
+/** An ints/floats attribute longer than this is refused before it fills memory (pads, axes and value_ints are short). */
+const MAX_ATTRIBUTE_VALUES = 1 << 20;
+/**
+ * String attributes longer than this are kept as a placeholder, unread: no op reads a long one,
+ * and some hold whole blobs (a compiled engine in an EPContext node).
+ */
+const MAX_ATTRIBUTE_STRING_BYTES = 1 << 16;
+const UNREAD_STRING = '<long string, not read>';
 
 /**
  * Parses an ONNX ModelProto. Tensor bytes are never read here: raw_data and large typed fields
@@ -181,7 +188,7 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
         i = r.int64();
         break;
       case 4:
-        s = r.string();
+        s = r.stringUpTo(MAX_ATTRIBUTE_STRING_BYTES) ?? UNREAD_STRING;
         break;
       case 5:
         t = readTensor(r.message());
@@ -190,13 +197,14 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
         g = readGraph(r.message(), depth + 1);
         break;
       case 7:
-        r.floats(wire, floats);
+        r.floats(wire, floats, MAX_ATTRIBUTE_VALUES, `attribute "${name}"`);
         break;
       case 8:
-        r.int64s(wire, ints);
+        r.int64s(wire, ints, MAX_ATTRIBUTE_VALUES, `attribute "${name}"`);
         break;
       case 9:
-        strings.push(r.string());
+        if (strings.length >= MAX_ATTRIBUTE_VALUES) throw new FormatError(`attribute "${name}" has more than ${MAX_ATTRIBUTE_VALUES} values`);
+        strings.push(r.stringUpTo(MAX_ATTRIBUTE_STRING_BYTES) ?? UNREAD_STRING);
         break;
       case 11:
         graphs.push(readGraph(r.message(), depth + 1));
@@ -235,85 +243,6 @@ function readAttribute(r: ProtoReader, depth: number): [string, Attribute] {
   }
 }
 
-/**
- * TensorProto field numbers (onnx.proto). Wire-format ids, not DataType codes, though they
- * overlap: int64_data is field 7 and INT64 is type 7; double_data is field 10 and FLOAT16 is type 10.
- */
-const TensorField = {
-  DIMS: 1,
-  DATA_TYPE: 2,
-  FLOAT_DATA: 4,
-  INT32_DATA: 5,
-  INT64_DATA: 7,
-  NAME: 8,
-  RAW_DATA: 9,
-  DOUBLE_DATA: 10,
-  UINT64_DATA: 11,
-  EXTERNAL_DATA: 13,
-  DATA_LOCATION: 14,
-} as const;
-
-/** The `*_data` fields that hold elements as numbers (raw_data holds bytes). */
-const TYPED_FIELDS = new Set<number>([TensorField.FLOAT_DATA, TensorField.INT32_DATA, TensorField.INT64_DATA, TensorField.DOUBLE_DATA, TensorField.UINT64_DATA]);
-
-function readTensor(r: ProtoReader): TensorRef {
-  const t: TensorRef = { name: '', dataType: DataType.UNDEFINED, dims: [], data: { where: 'none' } };
-  const spans: { field: number; offset: number; length: number }[] = [];
-  const values: number[] = [];
-  const external = new Map<string, string>();
-  let isExternal = false;
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    if (field === TensorField.DIMS) r.int64s(wire, t.dims);
-    else if (field === TensorField.DATA_TYPE && wire === WireType.Varint) t.dataType = r.varint();
-    else if (field === TensorField.NAME && wire === WireType.Bytes) t.name = r.string();
-    else if (field === TensorField.RAW_DATA && wire === WireType.Bytes) t.data = { where: 'raw', ...r.span() };
-    else if (field === TensorField.EXTERNAL_DATA && wire === WireType.Bytes) readEntry(r.message(), external);
-    else if (field === TensorField.DATA_LOCATION && wire === WireType.Varint) isExternal = r.varint() === 1; // DataLocation.EXTERNAL
-    else if (TYPED_FIELDS.has(field)) {
-      if (wire === WireType.Bytes) spans.push({ field, ...r.span() });
-      else values.push(readTypedElement(r, field));
-    } else r.skip(wire);
-  }
-  if (t.dims.some((d) => d < 0 || !Number.isSafeInteger(d))) throw new FormatError(`tensor "${t.name}" has invalid dims [${t.dims}]`);
-  if (isExternal) {
-    const location = external.get('location');
-    if (location === undefined) throw new FormatError(`tensor "${t.name}" is external but names no location`);
-    const length = external.get('length');
-    t.data = { where: 'external', location, offset: Number(external.get('offset') ?? 0), ...(length !== undefined ? { length: Number(length) } : {}) };
-  } else if (spans.length === 1 && values.length === 0 && spans[0].length > EAGER_TYPED_BYTES) {
-    t.data = { where: 'typed', ...spans[0], packed: true };
-  } else if (spans.length > 0 || values.length > 0) {
-    for (const s of spans) values.push(...decodePacked(r, s));
-    t.data = { where: 'values', values };
-  }
-  return t;
-}
-
-function decodePacked(r: ProtoReader, s: { field: number; offset: number; length: number }): number[] {
-  const sub = new ProtoReader(r.source, s.offset, s.offset + s.length);
-  const out: number[] = [];
-  while (!sub.done) out.push(readTypedElement(sub, s.field));
-  return out;
-}
-
-/** One element of a typed `*_data` field: float_data holds fixed32 floats, double_data fixed64 doubles, the rest varints. */
-function readTypedElement(r: ProtoReader, field: number): number {
-  return field === TensorField.FLOAT_DATA ? r.float32() : field === TensorField.DOUBLE_DATA ? r.float64() : r.int64();
-}
-
-function readEntry(r: ProtoReader, into: Map<string, string>): void {
-  let key = '';
-  let value = '';
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    if (field === 1 && wire === WireType.Bytes) key = r.string();
-    else if (field === 2 && wire === WireType.Bytes) value = r.string();
-    else r.skip(wire);
-  }
-  into.set(key, value);
-}
-
 function readValueInfo(r: ProtoReader): ValueInfo {
   const v: ValueInfo = { name: '' };
   while (!r.done) {
@@ -343,18 +272,23 @@ function readTensorType(r: ProtoReader, v: ValueInfo): void {
       const s = r.message();
       while (!s.done) {
         const [f, w] = s.tag();
-        if (f === 1 && w === WireType.Bytes) v.shape.push(readDim(s.message()));
-        else s.skip(w);
+        if (f !== 1 || w !== WireType.Bytes) s.skip(w);
+        else if (v.shape.length === MAX_RANK) throw new FormatError(`value "${v.name}" has more than ${MAX_RANK} dims`);
+        else v.shape.push(readDim(s.message(), v.name));
       }
     } else r.skip(wire);
   }
 }
 
-function readDim(r: ProtoReader): number | string | null {
+function readDim(r: ProtoReader, value: string): number | string | null {
   let d: number | string | null = null;
   while (!r.done) {
     const [field, wire] = r.tag();
-    if (field === 1 && wire === WireType.Varint) d = r.int64();
+    if (field === 1 && wire === WireType.Varint) {
+      d = r.int64();
+      // A JS number keeps dims exact only up to 2^53; printing a rounded one would be a wrong figure.
+      if (d > Number.MAX_SAFE_INTEGER) throw new FormatError(`value "${value}" has a dim above 2^53`);
+    }
     else if (field === 2 && wire === WireType.Bytes) d = r.string() || null;
     else r.skip(wire);
   }
@@ -380,73 +314,4 @@ function readFunction(r: ProtoReader): OnnxFunction {
     else r.skip(wire);
   }
   return f;
-}
-
-/**
- * Reads a tensor's elements as numbers. Only shape computations call this, on small integer
- * and scale tensors; weights are never read.
- */
-export function readTensorValues(t: TensorRef, src: ByteSource, host: ModelHost | undefined): number[] {
-  const d: TensorData = t.data;
-  switch (d.where) {
-    case 'values':
-      return d.values;
-    case 'none':
-      return [];
-    case 'typed':
-      return decodePacked(new ProtoReader(src, 0, src.size), d);
-    case 'raw':
-      return decodeRaw(t.dataType, src.read(d.offset, d.length));
-    case 'external': {
-      if (!host) throw new FormatError(`tensor "${t.name}" is stored in external file "${d.location}", which cannot be opened here`);
-      const file = host.openSibling(d.location);
-      const length = d.length ?? file.size - d.offset;
-      return decodeRaw(t.dataType, file.read(d.offset, length));
-    }
-  }
-}
-
-function decodeRaw(dt: number, b: Uint8Array): number[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: number[] = [];
-  const each = (size: number, get: (o: number) => number): number[] => {
-    for (let o = 0; o + size <= b.byteLength; o += size) out.push(get(o));
-    return out;
-  };
-  switch (dt) {
-    case DataType.INT64:
-      return each(8, (o) => Number(v.getBigInt64(o, true)));
-    case DataType.UINT64:
-      return each(8, (o) => Number(v.getBigUint64(o, true)));
-    case DataType.INT32:
-      return each(4, (o) => v.getInt32(o, true));
-    case DataType.UINT32:
-      return each(4, (o) => v.getUint32(o, true));
-    case DataType.INT16:
-      return each(2, (o) => v.getInt16(o, true));
-    case DataType.UINT16:
-      return each(2, (o) => v.getUint16(o, true));
-    case DataType.INT8:
-      return each(1, (o) => v.getInt8(o));
-    case DataType.UINT8:
-    case DataType.BOOL:
-      return each(1, (o) => v.getUint8(o));
-    case DataType.FLOAT:
-      return each(4, (o) => v.getFloat32(o, true));
-    case DataType.DOUBLE:
-      return each(8, (o) => v.getFloat64(o, true));
-    case DataType.FLOAT16:
-      return each(2, (o) => halfToFloat(v.getUint16(o, true)));
-    default:
-      throw new FormatError(`cannot read values of a tensor of type ${dt}`);
-  }
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }

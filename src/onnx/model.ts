@@ -61,7 +61,11 @@ export interface ValueInfo {
 /** Where a tensor's elements are, without having read them. */
 export type TensorData =
   | { where: 'raw'; offset: number; length: number }
-  | { where: 'typed'; field: number; offset: number; length: number; packed: true }
+  /**
+   * Elements in a typed `*_data` field (packed, unpacked or both), read by scanning the tensor's
+   * message again. `packedBytes` and `unpacked` size the data without reading it.
+   */
+  | { where: 'typed'; field: number; offset: number; length: number; packedBytes: number; unpacked: number }
   | { where: 'values'; values: number[] }
   | { where: 'external'; location: string; offset: number; length?: number }
   | { where: 'none' };
@@ -72,6 +76,9 @@ export interface TensorRef {
   dims: number[];
   data: TensorData;
 }
+
+/** Ranks above this are refused: real tensors have a handful of dims, a hostile file millions. */
+export const MAX_RANK = 1024;
 
 /** ONNX TensorProto.DataType codes; UNDEFINED is an element type nobody declared or inferred. */
 export const DataType = {

@@ -13,6 +13,8 @@ export const enum WireType {
 
 const MIN_WINDOW = 1 << 10;
 const MAX_WINDOW = 1 << 20;
+/** No name or op type comes near this; a hostile file's 500 MB "name" is refused, not decoded. */
+const MAX_STRING_BYTES = 1 << 20;
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
@@ -95,8 +97,7 @@ export class ProtoReader {
     return n;
   }
 
-  bytes(): Uint8Array {
-    const n = this.length();
+  private bytes(n: number): Uint8Array {
     const p = this.pos;
     this.pos += n;
     if (n > MAX_WINDOW) return this.source.read(p, n);
@@ -104,8 +105,22 @@ export class ProtoReader {
     return this.buf.subarray(p - this.bufStart, p - this.bufStart + n);
   }
 
+  /** A string field: names, op types, keys. Longer than MAX_STRING_BYTES is refused unread. */
   string(): string {
-    return decoder.decode(this.bytes());
+    const at = this.pos;
+    const s = this.stringUpTo(MAX_STRING_BYTES);
+    if (s === undefined) throw new FormatError(`a string field at byte ${at} is longer than ${MAX_STRING_BYTES} bytes`);
+    return s;
+  }
+
+  /** A string field, or undefined (skipped unread) when longer than `max` bytes: blobs some exporters keep in string attributes. */
+  stringUpTo(max: number): string | undefined {
+    const n = this.length();
+    if (n > max) {
+      this.pos += n;
+      return undefined;
+    }
+    return decoder.decode(this.bytes(n));
   }
 
   /** A sub-reader over a nested message; the parent skips past it. */
@@ -139,23 +154,23 @@ export class ProtoReader {
     return new DataView(b.buffer).getFloat64(0, true);
   }
 
-  /** Repeated int64 in either packed or unpacked encoding. */
-  int64s(wire: WireType, into: number[]): void {
-    if (wire === WireType.Bytes) {
-      const sub = this.message();
-      while (!sub.done) into.push(sub.int64());
-    } else {
-      into.push(this.int64());
-    }
+  /** Repeated int64 in either packed or unpacked encoding; more than `max` in all is refused before it is stored. */
+  int64s(wire: WireType, into: number[], max: number, what: string): void {
+    this.repeated(wire, into, max, what, (r) => r.int64());
   }
 
-  floats(wire: WireType, into: number[]): void {
-    if (wire === WireType.Bytes) {
-      const sub = this.message();
-      while (!sub.done) into.push(sub.float32());
-    } else {
-      into.push(this.float32());
-    }
+  floats(wire: WireType, into: number[], max: number, what: string): void {
+    this.repeated(wire, into, max, what, (r) => r.float32());
+  }
+
+  private repeated(wire: WireType, into: number[], max: number, what: string, one: (r: ProtoReader) => number): void {
+    const from = wire === WireType.Bytes ? this.message() : undefined;
+    const next = (r: ProtoReader): void => {
+      if (into.length >= max) throw new FormatError(`${what} has more than ${max} values`);
+      into.push(one(r));
+    };
+    if (!from) return next(this);
+    while (!from.done) next(from);
   }
 
   skip(wire: WireType): void {

@@ -1,10 +1,19 @@
 import { FormatError } from '../io/errors';
 import { Expr, product, sum } from '../symbolic/expr';
 import type { Attribute, OnnxFunction, OnnxGraph, OnnxModel, OnnxNode, TensorRef, ValueInfo } from '../onnx/model';
+import { TensorDataMismatch, tensorDataProblem, tensorElements } from '../onnx/tensor-data';
 import { DataType, dataTypeBits, isIntegerType, isWeightType } from '../onnx/model';
 import { lookupOp } from '../ops/registry';
 import type { NodeResult, SubgraphRun, TensorValue, ValueShape, WeightUse } from '../ops/types';
 import { InferenceFailure, MAX_CALL_DEPTH, NodeContext, type EngineServices } from './node-context';
+
+/**
+ * Function-body nodes a model may list in all. Bodies are costed once per binding, but every call
+ * lists its body, so a function calling itself k times lists k^depth nodes: past this many the
+ * calls are refused with a reason (shown as unknown, the total as a lower bound).
+ */
+const MAX_EXPANDED_NODES = 100_000;
+const TOO_MANY_EXPANDED = `function calls expand to more than ${MAX_EXPANDED_NODES.toLocaleString('en-US')} nodes (a function calling itself?): not costed`;
 
 /** Integer tensors up to this many elements are read for shape computations. */
 const MAX_STATIC_INTS = 4096;
@@ -58,7 +67,7 @@ export function inferModel(model: OnnxModel, readValues: ValueReader, options: I
 
 class Engine implements EngineServices {
   private readonly storedWeights = new Map<string, WeightUse>();
-  private readonly warnings: string[] = [];
+  private readonly warnings = new Set<string>();
   readonly failedProducers = new Map<string, string>();
 
   constructor(
@@ -84,7 +93,7 @@ class Engine implements EngineServices {
     }
     const nodes = this.runNodes(g, scope, 0);
     const outputs = g.outputs.map((o) => this.describe(o.name, scope, g));
-    return { nodes, inputs, outputs, storedWeights: this.storedWeights, warnings: this.warnings };
+    return { nodes, inputs, outputs, storedWeights: this.storedWeights, warnings: [...this.warnings] };
   }
 
   opsetOf(domain: string): number {
@@ -105,16 +114,23 @@ class Engine implements EngineServices {
     return { dtype: vi.elemType ?? DataType.UNDEFINED, shape };
   }
 
-  /** A stored tensor as a value; small integer (and tiny float) contents are read for data propagation. */
+  /**
+   * A stored tensor as a value; small integer (and tiny float) contents are read for data
+   * propagation. Data that disagrees with the dims is refused before any of it is read: in a
+   * tensor whose values shapes depend on, as the file's error; in a weight, whose values are
+   * never needed, with a warning, counted from its dims.
+   */
   tensorValue(t: TensorRef, stored: boolean): TensorValue {
     const shape = t.dims.map((d) => Expr.of(d));
-    const elements = t.dims.reduce((a, b) => a * b, 1);
+    const elements = tensorElements(t);
     if (stored && isWeightType(t.dataType) && t.dims.length > 0) {
       this.storedWeights.set(t.name, { name: t.name, elements, bytes: Math.ceil((elements * (dataTypeBits(t.dataType) ?? 0)) / 8), dtype: t.dataType, role: 'param' });
     }
     const v: TensorValue = { dtype: t.dataType, shape };
     const small = isIntegerType(t.dataType) ? elements <= MAX_STATIC_INTS : elements <= MAX_STATIC_FLOATS;
-    if (small && t.data.where !== 'none') {
+    const problem = tensorDataProblem(t);
+    if (problem !== undefined && !small) this.warn(`tensor "${t.name}" ${problem}: counted from its dims`);
+    else if (small && t.data.where !== 'none') {
       try {
         const nums = this.readValues(t);
         if (nums.length === elements) {
@@ -122,10 +138,17 @@ class Engine implements EngineServices {
           if (nums.every(Number.isSafeInteger)) v.value = nums.map((n) => Expr.of(n));
         }
       } catch (e) {
-        this.warnings.push(`could not read constant "${t.name}": ${(e as Error).message}`);
+        // Data that lies about its size is the file's error; data we cannot get at (an external file) only a gap.
+        if (!(e instanceof FormatError) || e instanceof TensorDataMismatch) throw e;
+        this.warn(`could not read constant "${t.name}": ${e.message}`);
       }
     }
     return v;
+  }
+
+  /** Each warning once: a function body or loop body runs its tensors more than once. */
+  private warn(text: string): void {
+    this.warnings.add(text);
   }
 
   private runNodes(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, depth: number, valueInfo?: Map<string, ValueInfo>): NodeResult[] {
@@ -153,7 +176,6 @@ class Engine implements EngineServices {
     let outputs: (TensorValue | undefined)[] = [];
     try {
       if (fn) {
-        if (depth >= MAX_CALL_DEPTH) throw new InferenceFailure(`function calls nested more than ${MAX_CALL_DEPTH} deep`);
         const run = this.callFunction(fn, node, inputs, depth);
         outputs = run.outputs;
         result.children = run.nodes;
@@ -247,7 +269,35 @@ class Engine implements EngineServices {
     return { name, dtype: hint?.elemType ?? DataType.UNDEFINED };
   }
 
+  /** A function's body costed per binding (function, depth, inputs, attributes): the run, with the nodes it lists, or why it failed. */
+  private readonly functionRuns = new Map<string, { run: SubgraphRun; size: number } | string>();
+  /** Function-body nodes listed so far, counted at calls from outside any function. */
+  private expandedNodes = 0;
+  private functionDepth = 0;
+
+  /**
+   * Costs a model-local function call. A body is costed once per distinct binding and its result
+   * reused, so a function that calls itself k times costs depth × k, not k^depth; the nodes the
+   * calls list are still bounded, since every call shows its body.
+   */
   private callFunction(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): SubgraphRun {
+    if (depth >= MAX_CALL_DEPTH) throw new InferenceFailure(`function calls nested more than ${MAX_CALL_DEPTH} deep`);
+    if (this.functionDepth === 0 && this.expandedNodes >= MAX_EXPANDED_NODES) throw new InferenceFailure(TOO_MANY_EXPANDED);
+    const key = bindingKey(fn, node, inputs, depth);
+    let memo = this.functionRuns.get(key);
+    if (memo === undefined) {
+      memo = this.expandFunction(fn, node, inputs, depth);
+      this.functionRuns.set(key, memo);
+    }
+    if (typeof memo === 'string') throw new InferenceFailure(memo);
+    if (this.functionDepth === 0) {
+      if (this.expandedNodes + memo.size > MAX_EXPANDED_NODES) throw new InferenceFailure(TOO_MANY_EXPANDED);
+      this.expandedNodes += memo.size;
+    }
+    return memo.run;
+  }
+
+  private expandFunction(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): { run: SubgraphRun; size: number } | string {
     // Functions see only their formal inputs, with `ref` attributes bound to the caller's.
     const values = new Map<string, TensorValue>();
     fn.inputs.forEach((formal, i) => {
@@ -255,7 +305,26 @@ class Engine implements EngineServices {
       if (v) values.set(formal, v);
     });
     const body = fn.nodes.map((n) => bindAttributes(n, node.attributes));
-    return this.subgraphRun({ nodes: body }, { values }, fn.outputs, depth + 1);
+    this.functionDepth++;
+    try {
+      const run = this.subgraphRun({ nodes: body }, { values }, fn.outputs, depth + 1);
+      const size = this.listedNodes(run.nodes);
+      return size > MAX_EXPANDED_NODES ? TOO_MANY_EXPANDED : { run, size };
+    } finally {
+      this.functionDepth--;
+    }
+  }
+
+  /** Node results under `nodes`, bodies included; memoized per array because function bodies are shared between calls. */
+  private readonly listed = new WeakMap<NodeResult[], number>();
+
+  private listedNodes(nodes: NodeResult[]): number {
+    let n = this.listed.get(nodes);
+    if (n !== undefined) return n;
+    n = nodes.length;
+    for (const c of nodes) if (c.children) n += this.listedNodes(c.children);
+    this.listed.set(nodes, n);
+    return n;
   }
 
   subgraphRun(g: OnnxGraph | { nodes: OnnxNode[] }, scope: Scope, outputNames: string[], depth: number): SubgraphRun {
@@ -271,8 +340,67 @@ class Engine implements EngineServices {
   }
 }
 
+/**
+ * The first node that could not be costed, and how many more: reasons nest through bodies, and
+ * listing them all would grow with the nesting (a function calling itself three times: 3^depth).
+ */
 function collectUnknown(nodes: NodeResult[]): string[] {
-  return nodes.filter((n) => n.unknown !== undefined).map((n) => `${n.name || n.opType}: ${n.unknown}`);
+  const unknown = nodes.filter((n) => n.unknown !== undefined);
+  if (unknown.length === 0) return [];
+  const first = `${unknown[0].name || unknown[0].opType}: ${unknown[0].unknown}`;
+  return unknown.length === 1 ? [first] : [first, `${unknown.length - 1} more`];
+}
+
+/** The text of a call's binding: what the function's result depends on besides its body. */
+function bindingKey(fn: OnnxFunction, node: OnnxNode, inputs: (TensorValue | undefined)[], depth: number): string {
+  const parts = [fn.domain, fn.name, String(depth)];
+  fn.inputs.forEach((_, i) => {
+    const v = inputs[i];
+    parts.push(v ? `${v.dtype}[${v.shape?.join(',') ?? '?'}]${contentsKey(v.value)}~${contentsKey(v.floats)}` : '-');
+  });
+  for (const name of referencedAttributes(fn)) {
+    const a = node.attributes.get(name);
+    parts.push(a ? attributeKey(a) : '-');
+  }
+  return parts.join('|');
+}
+
+/** Known contents by value when short (shape tensors, axes), else by identity: a key never costs more than the call. */
+function contentsKey(values: readonly (Expr | number)[] | undefined): string {
+  if (!values) return '';
+  return values.length <= 64 ? values.join(',') : `#${objectId(values)}`;
+}
+
+const referenced = new WeakMap<OnnxFunction, string[]>();
+
+/** The caller's attributes a body reads: those its nodes' `ref` attributes name (declared or not). */
+function referencedAttributes(fn: OnnxFunction): string[] {
+  let names = referenced.get(fn);
+  if (!names) {
+    const set = new Set<string>();
+    for (const n of fn.nodes) for (const a of n.attributes.values()) if (a.kind === 'ref') set.add(a.value);
+    names = [...set].sort();
+    referenced.set(fn, names);
+  }
+  return names;
+}
+
+/** Tensors and graphs are told apart by identity (each is one object per place in the file); the rest by value. */
+function attributeKey(a: Attribute): string {
+  if (a.kind !== 'tensor' && a.kind !== 'graph' && a.kind !== 'graphs') return `${a.kind}:${JSON.stringify(a.value)}`;
+  return `${a.kind}#${objectId(a.value)}`;
+}
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(o, id);
+  }
+  return id;
 }
 
 function bindAttributes(n: OnnxNode, callerAttrs: Map<string, Attribute>): OnnxNode {

@@ -21,24 +21,31 @@ export interface TensorSpec {
   /** raw_data of this many zero bytes (weights nobody reads); streamed, never allocated whole. */
   rawBytes?: number;
   external?: { location: string; offset?: number; length?: number };
+  /**
+   * Hostile files: typed data whatever the dims say — `packedBytes` zero bytes in one packed
+   * field (each a varint 0, or floats 0 in float_data), then `unpacked` zeros one field each.
+   */
+  lyingData?: { field: 'int64_data' | 'int32_data' | 'float_data'; packedBytes?: number; unpacked?: number };
 }
 
 export interface ValueSpec {
   name: string;
   /** Default FLOAT. */
   elemType?: number;
-  /** number = dim_value, string = dim_param, null = unknown dim; omitted = no shape at all. */
-  shape?: (number | string | null)[];
+  /** number = dim_value (bigint for hostile ones past 2^53), string = dim_param, null = unknown dim; omitted = no shape at all. */
+  shape?: (number | bigint | string | null)[];
 }
 
 export type AttrValue =
   | number
   | { f: number }
   | string
-  | number[]
+  | (number | bigint)[]
   | { floats: number[] }
   | { strings: string[] }
   | { tensor: TensorSpec }
+  /** An ints attribute of this many zero bytes, packed (hostile files: that many values). */
+  | { packedZeros: number }
   | { graph: GraphSpec }
   /** Inside a function body: take the calling node's attribute of that name (of type `type`). */
   | { ref: string; type: 'float' | 'int' | 'string' | 'ints' | 'floats' };
@@ -120,6 +127,15 @@ function tensorProto(spec: TensorSpec): ProtoWriter {
   w.string(TensorField.NAME, spec.name);
   if (spec.values && spec.rawValues) w.bytes(TensorField.RAW_DATA, rawValues(spec.name, dataType, spec.values));
   if (spec.rawBytes !== undefined) w.zeros(TensorField.RAW_DATA, spec.rawBytes);
+  if (spec.lyingData) {
+    const { field, packedBytes = 0, unpacked = 0 } = spec.lyingData;
+    const number = { int64_data: TensorField.INT64_DATA, int32_data: TensorField.INT32_DATA, float_data: TensorField.FLOAT_DATA }[field];
+    if (packedBytes > 0) w.zeros(number, packedBytes);
+    for (let i = 0; i < unpacked; i++) {
+      if (field === 'float_data') w.float(number, 0);
+      else w.int(number, 0);
+    }
+  }
   if (spec.external) {
     const { location, offset, length } = spec.external;
     const entries: [string, string | number | undefined][] = [['location', location], ['offset', offset], ['length', length]];
@@ -175,7 +191,7 @@ function valueInfoProto(spec: ValueSpec): ProtoWriter {
     const shape = new ProtoWriter();
     for (const d of spec.shape) {
       const dim = new ProtoWriter();
-      if (typeof d === 'number') dim.int(1, d);
+      if (typeof d === 'number' || typeof d === 'bigint') dim.int(1, d);
       else if (typeof d === 'string') dim.string(2, d);
       shape.message(1, dim);
     }
@@ -211,6 +227,9 @@ function attributeProto(name: string, value: AttrValue): ProtoWriter {
   } else if ('strings' in value) {
     for (const s of value.strings) w.string(9, s);
     type = AttrType.STRINGS;
+  } else if ('packedZeros' in value) {
+    w.zeros(8, value.packedZeros);
+    type = AttrType.INTS;
   } else if ('tensor' in value) {
     w.message(5, tensorProto(value.tensor));
     type = AttrType.TENSOR;
