@@ -33,31 +33,33 @@ export function profileModel(file: string, src: ByteSource, host: ModelHost | un
 }
 
 /**
- * A ByteSource throws RangeError for a read past its end: the file is shorter than it says, which
- * is the file's fault. Said as a FormatError here, where the read happens, so a RangeError from
- * anywhere else stays ours.
+ * A ByteSource throws RangeError for a read past its end: the file is shorter than it says (or
+ * shrank while read), which is the file's fault. Said as a FormatError here, where the reads
+ * happen, so a RangeError from anywhere else stays ours.
  */
 function fileBytes(src: ByteSource): ByteSource {
   return {
     get size() {
       return src.size;
     },
-    read(offset, length) {
-      try {
-        return src.read(offset, length);
-      } catch (e) {
-        if (e instanceof RangeError) throw new FormatError(`truncated: ${e.message}`);
-        throw e;
-      }
-    },
+    read: (offset, length) => fileRead(() => src.read(offset, length)),
   };
 }
 
 function fileHost(host: ModelHost): ModelHost {
   return {
-    openSibling: (relativePath) => fileBytes(host.openSibling(relativePath)),
+    readSibling: (relativePath, offset, length) => fileRead(() => host.readSibling(relativePath, offset, length)),
     siblingExists: (relativePath) => host.siblingExists(relativePath),
   };
+}
+
+function fileRead(read: () => Uint8Array): Uint8Array {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof RangeError) throw new FormatError(`truncated: ${e.message}`);
+    throw e;
+  }
 }
 
 function oneLine(s: string): string {
