@@ -4,7 +4,7 @@
  * whole-file analysis, its 1.5 s budget). Each case runs in a fresh process so its peak RSS is its
  * own.
  *
- *   node --import tsx bench/python-hostile-bench.ts
+ *   npm run bench:python-hostile
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';

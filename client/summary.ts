@@ -1,11 +1,13 @@
 /**
  * One-line texts for a profile result: the clipboard summary, the status bar and its tooltip.
- * No vscode import, so it is unit-tested on its own.
+ * No vscode import, so it is unit-tested on its own. Names from the model are made visible
+ * (src/report/visible-text.ts): the status bar and the clipboard get no control or bidi characters.
  */
 import type { BudgetMetric, BudgetState, ProfileResult } from '../common/protocol';
 import { METRICS, violationBrief } from '../src/budget';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity } from '../src/report/units';
+import { visible } from '../src/report/visible-text';
 
 const count = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatCount);
 const bytes = (q: Quantity, poly?: Poly) => formatDocQuantity(q, poly, formatBytes);
@@ -19,6 +21,10 @@ function inputsText(report: ReportDoc): string {
  * activations 6.125 MiB (input 1×3×224×224) · over budget: MACs 1.814 G > 1 G`
  */
 export function summaryLine(fileName: string, result: ProfileResult): string {
+  return visible(summaryText(fileName, result));
+}
+
+function summaryText(fileName: string, result: ProfileResult): string {
   const r = result.report;
   if (!r) return result.error ?? `${fileName}: no profile`; // the error names the file already
   const t = r.totals;
@@ -40,7 +46,8 @@ export function statusText(result: ProfileResult): string {
   if (!r) return '$(error) FlopLens';
   const macs = r.totals.macs;
   // A formula does not fit in the status bar: name the symbols to bind instead.
-  const shown = r.symbols.length > 3 ? `${r.symbols.slice(0, 3).join(', ')}, …` : r.symbols.join(', ');
+  const symbols = r.symbols.map(visible);
+  const shown = symbols.length > 3 ? `${symbols.slice(0, 3).join(', ')}, …` : symbols.join(', ');
   const macsText = typeof macs === 'number' ? `${formatCount(macs)} MACs` : `MACs depend on ${shown}`;
   const warning = result.budget.violations.length > 0 ? ' $(warning)' : '';
   return `$(pulse) ${macsText} · ${formatCount(r.totals.params)} params${warning}`;
@@ -48,6 +55,10 @@ export function statusText(result: ProfileResult): string {
 
 /** Plain-text lines for the tooltip: totals, inputs, then the budget state. */
 export function statusTooltipLines(fileName: string, result: ProfileResult): string[] {
+  return tooltipLines(fileName, result).map(visible);
+}
+
+function tooltipLines(fileName: string, result: ProfileResult): string[] {
   const r = result.report;
   if (!r) return [result.error ?? `${fileName}: no profile`];
   const t = r.totals;

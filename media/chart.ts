@@ -55,7 +55,7 @@ export class Chart {
 
 function bars(items: Bar[], total: number | undefined): HTMLElement {
   if (!items.length) return h('p', { class: 'muted' }, 'Nothing to show: every figure is 0.');
-  const max = Math.max(...items.map((b) => b.value));
+  const max = items.reduce((m, b) => Math.max(m, b.value), -Infinity);
   return h('div', { class: 'bars' }, ...items.map((b) => {
     const fillEl = h('div', { class: 'bar-fill' });
     // CSSOM assignment: allowed under the CSP, unlike a style attribute.

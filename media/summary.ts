@@ -18,7 +18,7 @@ export function headerContent(result: ProfileResult, report: ReportDoc | undefin
   return [
     title,
     h('p', { class: 'meta' }, `${meta} — ${timing}`),
-    h('p', { class: 'io' }, h('span', { class: 'muted' }, 'Inputs: '), ...inputs),
+    h('p', { class: 'io' }, h('span', { class: 'muted' }, 'Inputs: '), inputs),
     h('p', { class: 'io' }, h('span', { class: 'muted' }, 'Bindings: '), h('span', { class: 'mono', attrs: { 'data-role': 'bindings' } }, bindingsText(result.bindings))),
   ];
 }
@@ -41,7 +41,7 @@ export function notices(result: ProfileResult, report: ReportDoc | undefined): N
     const from = result.budget.source ? ` (budget from ${result.budget.source})` : '';
     out.push(h('div', { class: 'notice error', attrs: { role: 'alert', 'data-role': 'violations' } },
       h('strong', {}, `Over budget${from}`),
-      h('ul', {}, ...violations.map((v) => {
+      h('ul', {}, violations.map((v) => {
         const unit = METRICS[v.metric].unit;
         const brief = violationBrief(v);
         const what = brief[0]!.toUpperCase() + brief.slice(1);
@@ -53,10 +53,10 @@ export function notices(result: ProfileResult, report: ReportDoc | undefined): N
     const n = report.unknownOps.reduce((s, u) => s + u.count, 0);
     out.push(h('div', { class: 'notice warning', attrs: { role: 'status', 'data-role': 'unknown-ops' } },
       h('strong', {}, `Not counted: ${n} node${n === 1 ? '' : 's'} — their cost is NOT in the totals below`),
-      h('ul', {}, ...report.unknownOps.map((u) => h('li', {}, h('span', { class: 'mono' }, u.op), ` ×${u.count}: ${u.reasons.join('; ')}`)))));
+      h('ul', {}, report.unknownOps.map((u) => h('li', {}, h('span', { class: 'mono' }, u.op), ` ×${u.count}: ${u.reasons.join('; ')}`)))));
   }
   if (report?.warnings.length) {
-    out.push(h('div', { class: 'notice info' }, h('ul', {}, ...report.warnings.map((w) => h('li', {}, w)))));
+    out.push(h('div', { class: 'notice info' }, h('ul', {}, report.warnings.map((w) => h('li', {}, w)))));
   }
   return out;
 }
@@ -101,7 +101,7 @@ function card(s: CardSpec, limit: number | undefined): HTMLElement {
     h('div', { class: 'card-label' }, s.label),
     h('div', { class: symbolic ? 'card-value symbolic' : 'card-value', title: exactText(s.value) + (symbolic ? '' : s.exactSuffix ?? '') },
       formatDocQuantity(s.value, s.poly, s.unit)),
-    ...s.details.map((d) => h('div', { class: 'card-detail' }, d)),
+    s.details.map((d) => h('div', { class: 'card-detail' }, d)),
   );
   if (limit === undefined) return el;
   if (typeof s.value !== 'number') {

@@ -7,6 +7,7 @@
 import {
   provideVSCodeDesignSystem, vsCodeButton, vsCodeDropdown, vsCodeOption, vsCodeProgressRing, vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
+import { visible, visibleLines } from '../src/report/visible-text';
 
 let registered = false;
 
@@ -27,9 +28,9 @@ export function button(
 ): HTMLElement {
   register();
   const b = document.createElement('vscode-button');
-  b.textContent = label;
+  b.textContent = visible(label);
   b.setAttribute('appearance', opts.appearance ?? 'secondary');
-  if (opts.title) b.setAttribute('title', opts.title);
+  if (opts.title) b.setAttribute('title', visibleLines(opts.title));
   b.addEventListener('click', onClick);
   return b;
 }
@@ -54,11 +55,11 @@ export function textField(opts: {
   register();
   const el = document.createElement('vscode-text-field') as ValueElement;
   // The field shows its text content as the label.
-  el.textContent = opts.label;
+  el.textContent = visible(opts.label);
   el.value = opts.value ?? '';
   el.setAttribute('name', opts.name);
   if (opts.placeholder) el.setAttribute('placeholder', opts.placeholder);
-  if (opts.title) el.setAttribute('title', opts.title);
+  if (opts.title) el.setAttribute('title', visibleLines(opts.title));
   if (opts.size) el.setAttribute('size', String(opts.size));
   // The inner <input>'s events reach the host after the field has copied its value.
   const onInput = opts.onInput;
@@ -98,7 +99,7 @@ export function dropdown(opts: { label: string; onChange: (value: string) => voi
         ...options.map((o) => {
           const opt = document.createElement('vscode-option');
           opt.setAttribute('value', o.value);
-          opt.textContent = o.label;
+          opt.textContent = visible(o.label);
           // The dropdown picks the option marked `selected` when its options change.
           if (o.value === selected) opt.setAttribute('selected', '');
           return opt;

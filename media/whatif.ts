@@ -2,6 +2,7 @@
 import type { ProfileResult } from '../common/protocol';
 import { addDim, addInputShape, BindingsError, checkAgainst, modelNames, parseDimValue, parseShape, type Bindings, type ModelNames } from '../src/bindings';
 import type { ReportDoc } from '../src/report/report-doc';
+import { visible } from '../src/report/visible-text';
 import { fill, h } from './dom';
 import { shapeText } from './format';
 import { button, textField, type TextField } from './toolkit';
@@ -66,9 +67,9 @@ export class WhatIf {
       };
       return s;
     });
-    fill(this.fieldsEl, ...this.dims.map((d) => d.field.element), ...this.shapes.map((s) => s.field.element));
+    fill(this.fieldsEl, this.dims.map((d) => d.field.element), this.shapes.map((s) => s.field.element));
     this.errorEl.textContent = '';
-    this.comparisonEl.textContent = comparison ?? '';
+    this.comparisonEl.textContent = visible(comparison ?? '');
   }
 
   /** Posts the fields as bindings, or says what is wrong in the words Set Input Shape… and the CLI use. */
@@ -91,7 +92,7 @@ export class WhatIf {
       else if (s.carried) addInputShape(bindings, s.key, s.carried);
     }
     if (!errors.length) attempt(() => checkAgainst(bindings, this.names));
-    this.errorEl.textContent = errors.join('; ');
+    this.errorEl.textContent = visible(errors.join('; '));
     if (!errors.length) this.onApply(bindings);
   }
 }

@@ -1,5 +1,6 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import type { Severity } from '../src/budget';
+import { visibleLines } from '../src/report';
 
 /** Severities by name (`floplens.budgetSeverity`, the engine's diagnostics) as LSP numbers them. */
 export const LSP_SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
@@ -19,8 +20,12 @@ export class DiagnosticsHub {
 
   constructor(private readonly send: (uri: string, diagnostics: Diagnostic[]) => void) {}
 
-  /** Replaces what `owner` says about `uri` (an empty list withdraws it). */
-  publish(owner: string, uri: string, diagnostics: Diagnostic[]): void {
+  /**
+   * Replaces what `owner` says about `uri` (an empty list withdraws it). Every message passes here,
+   * so here its names from files are made visible (control and bidi characters as escapes).
+   */
+  publish(owner: string, uri: string, given: Diagnostic[]): void {
+    const diagnostics = given.map((d) => ({ ...d, message: visibleLines(d.message) }));
     let owners = this.byUri.get(uri);
     if (!owners) {
       if (!diagnostics.length) {

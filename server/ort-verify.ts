@@ -11,7 +11,7 @@ import { inferOptions, type ProfileOptions } from '../src/formats';
 import { FileSource, FolderHost, modelFolder } from '../src/io';
 import { appendGraphOutputs, DataType, type ExtraOutput, loadOnnx, type OnnxGraph, readTensorValues } from '../src/onnx';
 import { inferModel } from '../src/profile';
-import { printable } from '../src/report';
+import { visible } from '../src/report';
 import '../src/ops/index';
 import type { VerifyShapesResult } from '../common/protocol';
 
@@ -44,7 +44,7 @@ let ortModule: Promise<typeof Ort> | undefined;
 
 export async function verifyShapes(file: string, bindings: ProfileOptions): Promise<VerifyShapesResult> {
   const name = path.basename(file);
-  const fail = (reason: string): VerifyShapesResult => ({ compared: 0, mismatches: [], error: printable(`${name}: ${reason}`) });
+  const fail = (reason: string): VerifyShapesResult => ({ compared: 0, mismatches: [], error: visible(`${name}: ${reason}`) });
   let plan: Plan;
   try {
     plan = planRun(file, bindings);

@@ -150,3 +150,30 @@ test('names from the file cannot drive the terminal', async () => {
   assert.match(r.stdout, /\\x1b\[31m<img src=x onerror=alert\(1\)>\\x1b\[0m/);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('a dim_param that clears the screen and a name with U+202E: escaped in text and Markdown, exact in JSON', async () => {
+  const { encodeModel } = await import('./helpers/onnx-builder');
+  const { CLEAR_SCREEN, deceptiveModel, INVISIBLE, REVERSED } = await import('./helpers/deceptive-names');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-cli-'));
+  const file = path.join(dir, 'deceptive.onnx');
+  fs.writeFileSync(file, encodeModel(deceptiveModel()));
+  const text = floplens('profile', file);
+  assert.equal(text.code, 0, text.stderr);
+  assert.doesNotMatch(text.stdout, INVISIBLE);
+  assert.match(text.stdout, /^invoice<U\+202E>gnp\.exe +Relu +\(\\x1b\[2J\)×8 /m);
+  assert.match(text.stdout, /opset 17, evil\\x1b\]0;pwned\\x07 1$/m);
+  const md = floplens('profile', file, '--md');
+  assert.equal(md.code, 0, md.stderr);
+  assert.doesNotMatch(md.stdout, INVISIBLE);
+  assert.match(md.stdout, /^\| invoice&lt;U\+202E&gt;gnp\.exe \| Relu \| \(\\\\x1b\\\[2J\)×8 \|/m);
+  const json = floplens('profile', file, '--json');
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.layers[0].name, REVERSED);
+  assert.deepEqual(doc.symbols, [CLEAR_SCREEN]);
+  // A binding error names the symbol the model has: visibly.
+  const unknown = floplens('profile', file, '--dim', 'batch=2');
+  assert.equal(unknown.code, 1);
+  assert.doesNotMatch(unknown.stderr, INVISIBLE);
+  assert.match(unknown.stderr, /\\x1b\[2J/);
+  fs.rmSync(dir, { recursive: true });
+});

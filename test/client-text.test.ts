@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { budgetLines, statusText, statusTooltipLines, summaryLine } from '../client/summary';
 import type { ProfileResult } from '../common/protocol';
 import { toReportDoc } from '../src/report/json';
+import { deceptiveModel, INVISIBLE } from './helpers/deceptive-names';
 import { profileFixture } from './helpers/fixtures';
+import { profileSpec } from './helpers/profile';
 
 const resnet = toReportDoc(profileFixture('resnet18'));
 const mobilenetDyn = toReportDoc(profileFixture('mobilenet_v2_dyn'));
@@ -52,4 +54,14 @@ test('summary line for the clipboard', () => {
     '11.68 M params · 1.814 G MACs · 3.636 G FLOPs · peak activations 6.125 MiB',
     'inputs: input 1×3×224×224',
   ]);
+});
+
+test('status bar, tooltip and clipboard show control and bidi characters in names as escapes', () => {
+  const d = toReportDoc(profileSpec(deceptiveModel()));
+  const r = result(d);
+  assert.equal(statusText(result({ ...d, totals: { ...d.totals, macs: '8·\u001b[2J' } })), '$(pulse) MACs depend on \\x1b[2J · 0 params');
+  assert.equal(summaryLine('deceptive.onnx', r), 'deceptive.onnx: 0 params · 0 MACs · 8·\\x1b[2J FLOPs · 0 B weights · peak activations 64 B·\\x1b[2J (x<U+2066> \\x1b[2J×8)');
+  const lines = statusTooltipLines('photo\u202Egnp.onnx', r);
+  assert.equal(lines[0], 'photo<U+202E>gnp.onnx');
+  for (const l of [...lines, summaryLine('photo\u202Egnp.onnx', r)]) assert.doesNotMatch(l, INVISIBLE);
 });

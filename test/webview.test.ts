@@ -25,6 +25,7 @@ import { toReportDoc } from '../src/report/json';
 import type { LayerDoc, ReportDoc } from '../src/report/report-doc';
 import { formatExact } from '../src/report/units';
 import { screenshot } from './e2e/code-server';
+import { deceptiveModel, INVISIBLE } from './helpers/deceptive-names';
 import { profileFixture } from './helpers/fixtures';
 import { WAIT_MS } from './helpers/limits';
 import { profileSpec } from './helpers/profile';
@@ -501,6 +502,27 @@ test('names from the model are text: no element, no script, no dialog', async ()
   assert.equal(await page.locator('img').count(), 0);
   assert.equal(await page.locator('h1').textContent(), 'broken.onnx');
   // A frame after the last message, so errors it caused are in before the check.
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
+  await closePanel(p);
+});
+
+test('control and bidi characters in names show as escapes: nothing reorders or hides text', async () => {
+  const p = await openPanel();
+  const { page } = p;
+  const d = { ...toReportDoc(profileSpec(deceptiveModel())), file: 'photo\u202Egnp.onnx' };
+  await showReport(page, result(d));
+  const body = (await page.locator('body').textContent())!;
+  assert.doesNotMatch(body, INVISIBLE);
+  assert.equal(await page.locator('h1').textContent(), 'photo<U+202E>gnp.onnx');
+  assert.equal(await page.locator('.name-label').first().textContent(), 'invoice<U+202E>gnp.exe');
+  assert.equal(await page.locator('.name-label').first().getAttribute('title'), 'invoice<U+202E>gnp.exe');
+  assert.match((await page.locator('[data-role=unknown-ops]').textContent())!, /evil\\x1b\]0;pwned\\x07::Custom\\x9b ×1/);
+  assert.match((await page.locator('.io-item').first().textContent())!, /^x<U\+2066> float\[\(\\x1b\[2J\)×8\]$/);
+  assert.match(body, /exporter<U\+200F> 2\.0/);
+  // The what-if field of the symbol is labelled visibly too.
+  assert.equal(await page.locator('vscode-text-field[name^="dim:"]').textContent(), '\\x1b[2J');
+  const titles = (await page.evaluate(`[...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title')).join('\\n')`)) as string;
+  assert.doesNotMatch(titles, INVISIBLE);
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(undefined)))');
   await closePanel(p);
 });

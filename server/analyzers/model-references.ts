@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { CodeLens, Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { METRICS, violationBrief } from '../../src/budget';
-import { formatBytes, formatCount, formatDocQuantity, formatExact, type LayerDoc, mdEscape, type Poly, type Quantity, type ShapeDoc } from '../../src/report';
+import { formatBytes, formatCount, formatDocQuantity, formatExact, type LayerDoc, mdEscape, type Poly, type Quantity, type ShapeDoc, visible } from '../../src/report';
 import type { BudgetMetric, ProfileResult } from '../../common/protocol';
 import { isInside, isRegularFile, uriToPath, type Folder } from '../workspace';
 import type { Analyzer, AnalyzerContext } from './registry';
@@ -118,7 +118,12 @@ function quantity(q: Quantity, poly: Poly | undefined, unit: (n: number) => stri
   return formatDocQuantity(q, poly, unit);
 }
 
+/** Plain text with names from the file and its report: made visible, since a lens title is no Markdown. */
 function lensTitle(name: string, r: ProfileResult): string {
+  return visible(lensText(name, r));
+}
+
+function lensText(name: string, r: ProfileResult): string {
   if (!r.report) return `${name} · cannot be profiled: ${(r.error ?? 'unknown error').replace(`${name}: `, '')}`;
   const t = r.report.totals;
   const parts = [name, `${formatCount(t.params)} params`, `${quantity(t.macs, t.macsPoly)} MACs`, `${quantity(t.flops, t.flopsPoly)} FLOPs`];
@@ -188,7 +193,7 @@ function topByMacs(layers: LayerDoc[]): LayerDoc[] {
   const key = (l: LayerDoc): [number, number] => {
     if (typeof l.macs === 'number') return [0, l.macs];
     const poly = l.macsPoly ?? [];
-    return [Math.max(0, ...poly.map(([, atoms]) => Object.values(atoms).reduce((a, b) => a + b, 0))), poly.reduce((s, [c]) => s + c, 0)];
+    return [poly.reduce((m, [, atoms]) => Math.max(m, Object.values(atoms).reduce((a, b) => a + b, 0)), 0), poly.reduce((s, [c]) => s + c, 0)];
   };
   const leaves = layers.filter((l, i) => {
     const next = layers[i + 1];

@@ -11,7 +11,7 @@ import { DiagnosticSeverity, type CodeLens, type Diagnostic, type Hover, type Po
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ClassAnalysis, LayerAnalysis, SourceAnalysis } from '../../src/pytorch';
 import { classFigures } from '../../src/budget';
-import { mdEscape } from '../../src/report';
+import { mdEscape, visible } from '../../src/report';
 import { diagnosticsOf, type Budget } from '../budgets';
 import { LSP_SEVERITY } from '../diagnostics';
 import { uriToPath } from '../workspace';
@@ -253,7 +253,7 @@ function isPython(doc: TextDocument): boolean {
 
 function lens(at: Position, title: string): CodeLens {
   // No command to run: the lens is a label (an empty command id is shown as text).
-  return { range: { start: at, end: at }, command: { title, command: '' } };
+  return { range: { start: at, end: at }, command: { title: visible(title), command: '' } };
 }
 
 function lineRange(doc: TextDocument, line: number): Range {

@@ -1,5 +1,5 @@
 /** The one wording of a budget check, for the CLI's stderr and the editor's diagnostics alike. */
-import { printable } from '../report/rows';
+import { visible } from '../report/visible-text';
 import type { BudgetCheck } from './check';
 import { METRICS } from './metrics';
 
@@ -32,7 +32,7 @@ export function budgetMessage(c: BudgetCheck, ctx: MessageContext): string {
     text = `the ${name} budget of ${unit(c.limit)}${from} cannot be checked: ${why}`;
   }
   // Paths and symbols come from the file.
-  return printable(ctx.subject === undefined ? text : `${ctx.subject}: ${text}`);
+  return visible(ctx.subject === undefined ? text : `${ctx.subject}: ${text}`);
 }
 
 /** Severities of budget findings, as `floplens.budgetSeverity` names them. */

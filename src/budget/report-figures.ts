@@ -1,6 +1,6 @@
 /** The budget figures of an ONNX model's report: its totals, and its leaf layers for the largest. */
 import type { LayerRow, Report } from '../profile/report';
-import { printable } from '../report/rows';
+import { visible } from '../report/visible-text';
 import type { Expr } from '../symbolic/expr';
 import { figureOf, largest, type BudgetFigures, type Contribution } from './figures';
 import { BUDGET_METRICS, type BudgetMetric } from './metrics';
@@ -24,6 +24,6 @@ export function reportFigures(report: Report): BudgetFigures {
   const walk = (rows: LayerRow[]): void => rows.forEach((r) => (r.children.length ? walk(r.children) : leaves.push(r)));
   walk(report.layers);
   const top = (metric: BudgetMetric): Contribution[] =>
-    largest(leaves.map((r) => ({ path: r.path, value: OF_ROW[metric](r) ?? 0 }))).map((c) => ({ ...c, path: printable(c.path) }));
+    largest(leaves.map((r) => ({ path: r.path, value: OF_ROW[metric](r) ?? 0 }))).map((c) => ({ ...c, path: visible(c.path) }));
   return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figureOf(m, TOTAL[m](report), top(m))])) as BudgetFigures;
 }

@@ -1,19 +1,21 @@
-import { BindingsError } from '../bindings';
+import { once } from 'node:events';
 import { budgetMessage, checkBudget, CLI_BIND_HINT, parseBudget, reportFigures, type BudgetLimits } from '../budget';
-import { describeFailure, profileFileCompared } from '../formats/profile-file';
+import { describeFailure, failureKind, profileFileCompared } from '../formats/profile-file';
 import type { Report } from '../profile/report';
-import { toCsv } from '../report/csv';
-import { toJson } from '../report/json';
-import { toMarkdown } from '../report/markdown';
-import { printable } from '../report/rows';
-import { toText } from '../report/text';
+import type { Chunks } from '../report/chunks';
+import { csvChunks } from '../report/csv';
+import { jsonChunks } from '../report/json';
+import { markdownChunks } from '../report/markdown';
+import { textChunks } from '../report/text';
+import { visible } from '../report/visible-text';
 import { parseProfileArgs, USAGE, type ProfileArgs } from './args';
 
 declare const FLOPLENS_VERSION: string | undefined;
 
-const EXIT = { ok: 0, usage: 1, badModel: 2, overBudget: 3 } as const;
+/** `internal`: FlopLens itself failed (sysexits' EX_SOFTWARE), never the model's fault. */
+const EXIT = { ok: 0, usage: 1, badModel: 2, overBudget: 3, internal: 70 } as const;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -39,32 +41,51 @@ function main(argv: string[]): number {
   let report: Report;
   try {
     report = profileFileCompared(args.file, args.bindings);
+    await write(render(report, args));
   } catch (e) {
-    if (e instanceof BindingsError) {
-      // The arguments name what the model does not have: the sentence says what it has.
-      process.stderr.write(`floplens: ${printable(e.message)}\n`);
-      return EXIT.usage;
-    }
-    process.stderr.write(`floplens: ${describeFailure(args.file, e)}\n`);
-    return EXIT.badModel;
+    const kind = failureKind(e);
+    // The arguments name what the model does not have: the sentence says what it has.
+    if (kind === 'bindings') process.stderr.write(`floplens: ${visible((e as Error).message)}\n`);
+    else process.stderr.write(`floplens: ${describeFailure(args.file, e)}\n`);
+    return kind === 'bindings' ? EXIT.usage : kind === 'model' ? EXIT.badModel : EXIT.internal;
   }
-  process.stdout.write(render(report, args));
   const failing = checkBudget(limits, reportFigures(report)).filter((c) => c.verdict !== 'holds');
   for (const c of failing) process.stderr.write(`floplens: ${budgetMessage(c, { subject: report.file, bindHint: CLI_BIND_HINT })}\n`);
   return failing.length ? EXIT.overBudget : EXIT.ok;
 }
 
-function render(report: Report, args: ProfileArgs): string {
+function render(report: Report, args: ProfileArgs): Chunks {
   switch (args.format) {
     case 'json':
-      return `${toJson(report, args.depth)}\n`;
+      return lastLine(jsonChunks(report, args.depth));
     case 'csv':
-      return toCsv(report, args.depth);
+      return csvChunks(report, args.depth);
     case 'md':
-      return toMarkdown(report, args.depth);
+      return markdownChunks(report, args.depth);
     case 'text':
-      return toText(report, args.depth);
+      return textChunks(report, args.depth);
   }
+}
+
+function* lastLine(chunks: Chunks): Chunks {
+  yield* chunks;
+  yield '\n';
+}
+
+/**
+ * Writes the report in pieces of about a megabyte, never the whole report as one string, and waits
+ * whenever the reader of a pipe falls behind: a slow reader must not make the output pile up here.
+ */
+async function write(chunks: Chunks): Promise<void> {
+  let pending = '';
+  for (const c of chunks) {
+    pending += c;
+    if (pending.length >= 1 << 20) {
+      if (!process.stdout.write(pending)) await once(process.stdout, 'drain');
+      pending = '';
+    }
+  }
+  process.stdout.write(pending);
 }
 
 function usage(message: string): number {
@@ -72,4 +93,6 @@ function usage(message: string): number {
   return EXIT.usage;
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

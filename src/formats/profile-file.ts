@@ -3,7 +3,7 @@ import { BindingsError } from '../bindings';
 import { FormatError } from '../io/errors';
 import { FileSource, FolderHost } from '../io/file-source';
 import { compareWithBaseline, type Report } from '../profile/report';
-import { printable } from '../report/rows';
+import { visible } from '../report/visible-text';
 import { profileModel } from './registry';
 import { ModelError, type ProfileOptions } from './types';
 
@@ -39,9 +39,29 @@ function openModel(file: string): FileSource {
   }
 }
 
-/** One printable line naming the file; anything but a ModelError or BindingsError is our bug, still said in one line. */
+/** Whose fault a failure is: the model file's, the bindings asked for, or FlopLens's own. */
+export type FailureKind = 'model' | 'bindings' | 'internal';
+
+export function failureKind(e: unknown): FailureKind {
+  return e instanceof ModelError ? 'model' : e instanceof BindingsError ? 'bindings' : 'internal';
+}
+
+/**
+ * The one sentence for a failure, visible text naming the file. Anything but a ModelError or a
+ * BindingsError is our bug (a stack overflow, an exhausted heap): it says FlopLens failed, never
+ * that the file is bad.
+ */
 export function describeFailure(file: string, e: unknown): string {
-  if (e instanceof ModelError) return printable(`${e.file}: ${e.reason}`);
-  if (e instanceof BindingsError) return printable(`${path.basename(file)}: ${e.message}`);
-  return printable(`${file}: internal error while profiling (please report): ${(e as Error)?.message ?? String(e)}`);
+  switch (failureKind(e)) {
+    case 'model':
+      return visible(`${(e as ModelError).file}: ${(e as ModelError).reason}`);
+    case 'bindings':
+      return visible(`${path.basename(file)}: ${(e as BindingsError).message}`);
+    case 'internal':
+      return visible(`${path.basename(file)}: FlopLens failed (internal error, please report it): ${oneLine(e instanceof Error ? e.message : String(e))}`);
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }

@@ -128,8 +128,8 @@ const FAMILIES: Record<string, Family> = {
   },
   Mod: { arity: 2, flops: () => 1, expr: constOnly(mod), num: mod },
   BitShift: { arity: 2, flops: () => 1, expr: constOnly(bitShift), num: bitShift },
-  Max: { arity: 'n', flops: (n) => n - 1, expr: (xs) => xs.reduce((a, b) => a.max(b)), num: (xs) => Math.max(...xs) },
-  Min: { arity: 'n', flops: (n) => n - 1, expr: (xs) => xs.reduce((a, b) => a.min(b)), num: (xs) => Math.min(...xs) },
+  Max: { arity: 'n', flops: (n) => n - 1, expr: (xs) => xs.reduce((a, b) => a.max(b)), num: (xs) => xs.reduce((a, b) => Math.max(a, b), -Infinity) },
+  Min: { arity: 'n', flops: (n) => n - 1, expr: (xs) => xs.reduce((a, b) => a.min(b)), num: (xs) => xs.reduce((a, b) => Math.min(a, b), Infinity) },
   Sum: { arity: 'n', flops: (n) => n - 1, expr: (xs) => sum(xs), num: (xs) => xs.reduce((a, b) => a + b, 0) },
   Mean: {
     arity: 'n',

@@ -62,7 +62,9 @@ defineOps(['Concat'], {
     const joined = <T>(all: (T[] | undefined)[]): T[] | undefined => {
       if (all.some((v) => !v)) return undefined;
       const res: T[] = [];
-      for (let o = 0; o < outer; o++) all.forEach((v, j) => res.push(...v!.slice(o * blocks[j], (o + 1) * blocks[j])));
+      for (let o = 0; o < outer; o++) all.forEach((v, j) => {
+        for (let k = o * blocks[j]; k < (o + 1) * blocks[j]; k++) res.push(v![k]);
+      });
       return res;
     };
     return [withContents(result, joined(present.map((i) => ctx.values(i))), joined(present.map((i) => ctx.floats(i))))];

@@ -157,7 +157,7 @@ function keepAspect(ctx: OpContext, dims: Expr[], sizes: Expr[], policy: string)
     return ctx.fail(`keep_aspect_ratio_policy ${policy} needs numeric input dims and sizes`);
   }
   const ratios = outs.map((o, i) => Math.fround(o! / ins[i]!));
-  const scale = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+  const scale = policy === 'not_larger' ? ratios.reduce((a, b) => Math.min(a, b), Infinity) : ratios.reduce((a, b) => Math.max(a, b), -Infinity);
   return ins.map((d) => Expr.of(Math.floor(Math.fround(scale * d!) + 0.5)));
 }
 

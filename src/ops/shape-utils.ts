@@ -25,7 +25,9 @@ export function normalizeAxis(ctx: OpContext, axis: number, rank: number): numbe
  * when one of them is 1 or both are equal, which is all that a valid model allows.
  */
 export function broadcast(ctx: OpContext, shapes: readonly Expr[][]): Expr[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  // A loop, not Math.max(...): a node may have millions of inputs, more than a call's arguments.
+  let rank = 0;
+  for (const s of shapes) if (s.length > rank) rank = s.length;
   const out = new Array<Expr>(rank);
   for (let i = 0; i < rank; i++) {
     let dim: Expr = Expr.ONE;

@@ -1,9 +1,12 @@
 import type { Expr } from '../symbolic/expr';
 import type { LayerRow, Report } from '../profile/report';
 import { formatBytes, formatCount, formatQuantity } from './units';
-import { formatShapes, percentOf, printable } from './rows';
+import { formatShapes, percentOf } from './rows';
 
-/** One column of the layer table, in human units (`human`) and exact form (`exact`, for CSV). */
+/**
+ * One column of the layer table, in human units (`human`) and exact form (`exact`, for CSV). Both
+ * hold names as the file has them: each view makes them safe its own way (visible-text.ts).
+ */
 export interface Column {
   header: string;
   align: 'left' | 'right';
@@ -24,7 +27,7 @@ function status(r: LayerRow): string {
   if (r.unknown !== undefined) parts.push(`unknown: ${r.unknown}`);
   else if (r.unknownNodes > 0) parts.push(`${r.unknownNodes} unknown op${r.unknownNodes > 1 ? 's' : ''} inside`);
   if (r.sharedParams > 0) parts.push(`shared params ${formatCount(r.sharedParams)}`);
-  parts.push(...r.notes);
+  for (const n of r.notes) parts.push(n);
   return parts.join('; ');
 }
 
@@ -38,10 +41,10 @@ export const COLUMNS: Column[] = [
   {
     header: 'Layer',
     align: 'left',
-    human: (r) => `${'  '.repeat(r.depth)}${printable(r.name)}`,
+    human: (r) => `${'  '.repeat(r.depth)}${r.name}`,
     exact: (r) => r.path,
   },
-  { header: 'Op', align: 'left', human: (r) => printable(shortOps(r.op)), exact: (r) => r.op },
+  { header: 'Op', align: 'left', human: (r) => shortOps(r.op), exact: (r) => r.op },
   { header: 'Input shape', align: 'left', human: (r) => formatShapes(r.inputShapes), exact: (r) => formatShapes(r.inputShapes) },
   { header: 'Output shape', align: 'left', human: (r) => formatShapes(r.outputShapes), exact: (r) => formatShapes(r.outputShapes) },
   { header: 'Params', align: 'right', human: (r) => (r.params ? formatCount(r.params) : '–'), exact: (r) => String(r.params) },
@@ -62,5 +65,5 @@ export const COLUMNS: Column[] = [
     human: (r) => formatQuantity(r.activationBytes, formatBytes),
     exact: (r) => r.activationBytes.toString(),
   },
-  { header: 'Notes', align: 'left', human: (r) => printable(status(r)), exact: status },
+  { header: 'Notes', align: 'left', human: status, exact: status },
 ];

@@ -1,4 +1,5 @@
 import type { Report } from '../profile/report';
+import { joinChunks, type Chunks } from './chunks';
 import { COLUMNS } from './columns';
 import { visibleRows } from './rows';
 
@@ -12,10 +13,12 @@ function cell(s: string): string {
 }
 
 export function toCsv(report: Report, depth = Infinity): string {
-  const header = ['depth', ...COLUMNS.map((c) => c.header)];
-  const lines = [header.map(cell).join(',')];
+  return joinChunks(csvChunks(report, depth));
+}
+
+export function* csvChunks(report: Report, depth = Infinity): Chunks {
+  yield `${['depth', ...COLUMNS.map((c) => c.header)].map(cell).join(',')}\r\n`;
   for (const r of visibleRows(report, depth)) {
-    lines.push([String(r.depth), ...COLUMNS.map((c) => c.exact(r, report))].map(cell).join(','));
+    yield `${[String(r.depth), ...COLUMNS.map((c) => c.exact(r, report))].map(cell).join(',')}\r\n`;
   }
-  return lines.join('\r\n') + '\r\n';
 }

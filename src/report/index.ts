@@ -3,5 +3,5 @@ export { toCsv } from './csv';
 export { toReportDoc } from './json';
 export { mdEscape, toMarkdown } from './markdown';
 export type { LayerDoc, Poly, Quantity, ReportDoc, ShapeDoc } from './report-doc';
-export { printable } from './rows';
+export { visible, visibleLines } from './visible-text';
 export { formatBytes, formatCount, formatDocQuantity, formatExact, formatQuantity } from './units';

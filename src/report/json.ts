@@ -2,6 +2,7 @@ import type { Expr } from '../symbolic/expr';
 import type { ValueShape } from '../ops/types';
 import type { LayerRow, Report } from '../profile/report';
 import type { LayerDoc, Poly, Quantity, ReportDoc, ShapeDoc, TotalsDoc } from './report-doc';
+import { joinChunks, type Chunks } from './chunks';
 import { formatDtype, percentOf, visibleRows } from './rows';
 
 /** JSON schema version: bump when a field changes meaning or goes away. */
@@ -53,6 +54,11 @@ function layerDoc(r: LayerRow, totals: Report['totals']): LayerDoc {
 }
 
 export function toReportDoc(report: Report, depth = Infinity): ReportDoc {
+  return { ...reportHead(report), layers: visibleRows(report, depth).map((r) => layerDoc(r, report.totals)) };
+}
+
+/** Everything but the layers, in the document's key order. */
+function reportHead(report: Report): Omit<ReportDoc, 'layers'> {
   const t = report.totals;
   const totals: TotalsDoc = {
     params: t.params,
@@ -83,10 +89,28 @@ export function toReportDoc(report: Report, depth = Infinity): ReportDoc {
     shared: report.shared,
     unusedWeights: report.unusedWeights,
     warnings: report.warnings,
-    layers: visibleRows(report, depth).map((r) => layerDoc(r, report.totals)),
   };
 }
 
 export function toJson(report: Report, depth = Infinity): string {
-  return JSON.stringify(toReportDoc(report, depth), null, 2);
+  return joinChunks(jsonChunks(report, depth));
+}
+
+/**
+ * The same bytes as `JSON.stringify(toReportDoc(report, depth), null, 2)`, a layer at a time: a
+ * million layers never become one object tree or one string. Indenting a nested value's own
+ * output is safe because JSON strings never hold a raw line break.
+ */
+export function* jsonChunks(report: Report, depth = Infinity): Chunks {
+  const nested = (value: unknown, indent: string): string => JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
+  yield '{';
+  for (const [key, value] of Object.entries(reportHead(report))) if (value !== undefined) yield `\n  ${JSON.stringify(key)}: ${nested(value, '  ')},`;
+  const rows = visibleRows(report, depth);
+  if (!rows.length) {
+    yield '\n  "layers": []\n}';
+    return;
+  }
+  yield '\n  "layers": [';
+  for (let i = 0; i < rows.length; i++) yield `${i ? ',' : ''}\n    ${nested(layerDoc(rows[i], report.totals), '    ')}`;
+  yield '\n  ]\n}';
 }

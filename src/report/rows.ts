@@ -41,12 +41,3 @@ export function formatShapes(vs: ValueShape[]): string {
 export function formatDtype(dt: number): string {
   return dt === DataType.UNDEFINED ? '?' : dataTypeName(dt);
 }
-
-/**
- * Names come from model files and may hold anything: control characters (terminal escapes) are
- * shown as \xNN so they cannot act on the terminal.
- */
-export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
