@@ -220,7 +220,7 @@ export function deepcopyModule(mod: ModuleObj, memo = new Map<ModuleObj, ModuleO
   for (const [k, b] of mod.buffers) copy.buffers.set(k, { ...b });
   for (const [k, c] of mod.children) copy.children.set(k, deepcopyModule(c, memo));
   for (const [k, v] of mod.attrs) copy.attrs.set(k, v.t === 'module' ? { t: 'module', mod: deepcopyModule(v.mod, memo) } : v.t === 'tensor' && v.ten.param ? { t: 'tensor', ten: { ...v.ten, param: cloneParam(v.ten.param) } } : v);
-  copy.unknownParts.push(...mod.unknownParts);
+  for (const u of mod.unknownParts) copy.unknownParts.push(u);
   return copy;
 }
 
@@ -390,7 +390,7 @@ export function callModuleMethod(ip: Interpreter, mod: ModuleObj, name: string, 
       if (kind === 'Sequential' || kind === 'ModuleList' || kind === 'ModuleDict') {
         const filled = makeContainer(ip, kind, args, kwargs, site);
         for (const [k, c] of filled.children) mod.children.set(k, c);
-        mod.unknownParts.push(...filled.unknownParts);
+        for (const u of filled.unknownParts) mod.unknownParts.push(u);
       }
       return NONE;
     }

@@ -70,7 +70,7 @@ export function mergeEdit(prev: Analyzed, text: string, graph: SourceGraph, anal
   const classes: ClassAnalysis<Message>[] = [];
   if (affected.size) {
     const part = analyzeSlice(graph.sliceText(text, keep));
-    classes.push(...part.classes.filter((c) => inSegs(c.range.start.line, affected, graph.segments)));
+    for (const c of part.classes) if (inSegs(c.range.start.line, affected, graph.segments)) classes.push(c);
   }
   const unaffectedOld = [...toNew].filter(([, n]) => !affected.has(n)).map(([o]) => o);
   const move = mover(prev.text, text, edit);

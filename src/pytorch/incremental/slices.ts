@@ -125,7 +125,7 @@ export class SourceGraph {
     }
     // Definers: what all of that reads.
     const out = new Set(flow);
-    queue.push(...flow);
+    for (const f of flow) queue.push(f);
     while (queue.length) {
       const t = queue.pop()!;
       for (const n of this.segments[t].info.uses) {
@@ -542,7 +542,7 @@ class Binder {
   private close(s: Scope): void {
     const parent = s.parent!;
     const free = [...s.used].filter((n) => !s.locals.has(n) || s.globals.has(n));
-    if (s.kind === 'class') free.push(...s.inner);
+    if (s.kind === 'class') for (const i of s.inner) free.push(i);
     // A function in a class body does not see the class's names: they go past it.
     const into = parent.kind === 'class' ? parent.inner : parent.used;
     for (const n of free) into.add(n);
