@@ -37,7 +37,7 @@ import type { AnalyzerContext } from '../server/analyzers/registry';
 import { profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
 import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
 import { profileFile } from '../src/formats/profile-file';
-import { analyzePython, planBuild } from '../src/pytorch';
+import { analyzePython, planBuild, planExact, PythonDocument } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import { toReportDoc } from '../src/report/json';
 import { stopAnalysisClock } from './helpers/analysis-clock';
@@ -81,6 +81,8 @@ function deps(over: { trusted?: boolean; settings?: Partial<Settings> } = {}): E
     trusted: () => over.trusted ?? true,
     settings: () => settings,
     profile: async (file) => toReportDoc(profileFile(file)),
+    // The server plans in its Python worker; here, in process.
+    plan: async (_file, text, className, line, defaultInput) => planExact(new PythonDocument(text), className, line, defaultInput),
   };
 }
 

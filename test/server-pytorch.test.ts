@@ -202,10 +202,93 @@ describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 
     assert.ok(layer?.includes('**heads.\\*\\*b\\*\\*\\|\\[x\\](y)**'), layer);
   });
 
+  test('a file over 2,000,000 characters: no lenses, and one Information diagnostic on line 1 saying why and the limit', async () => {
+    const big = file('generated_big.py');
+    const text = `${HALF_TYPED}${'# padding\n'.repeat(200_001)}`;
+    await client.open(big, 'python', text);
+    const [d, ...more] = await waitFor('the diagnostic of the large file', () => (client.diagnosticsOf(big)?.length ? client.diagnosticsOf(big) : undefined));
+    assert.deepEqual(more, []);
+    assert.equal(d.message, `FlopLens does not analyze this file: it has ${text.length.toLocaleString('en-US')} characters, more than the 2,000,000 it reads in a Python file`);
+    assert.equal(d.severity, 3);
+    assert.equal(d.range.start.line, 0);
+    assert.deepEqual(await client.lenses(big), []);
+    await client.close(big);
+  });
+
   test('closing a document withdraws its diagnostics', async () => {
     await waitFor('diagnostics of seed004_unused.py', () => client.diagnosticsOf(file('seed004_unused.py'))?.length);
     await client.close(file('seed004_unused.py'));
     await waitFor('diagnostics cleared', () => client.diagnosticsOf(file('seed004_unused.py'))?.length === 0);
+  });
+
+  test('the server logged no errors', () => {
+    assert.deepEqual(client.errors(), []);
+  });
+});
+
+describe('a worker that dies or runs out of time: the file says why, the server serves the others', { timeout: SUITE_MS }, () => {
+  // The hooks of server/worker-faults.ts: files named floplens-fault-exit/-oom/-hang make the
+  // worker that analyzes them exit, run out of its (small, here) heap, or block forever.
+  const JOB_SECONDS = 8;
+  let root: string;
+  let client: LspClient;
+  const file = (name: string): string => path.join(root, name);
+  const SMALL = ['import torch.nn as nn', '', '', '# floplens: input=(1, 4)', 'class Small(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)', '', '    def forward(self, x):', '        return self.fc(x)', ''].join('\n');
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-faults-'));
+    for (const name of ['floplens-fault-exit.py', 'floplens-fault-oom.py', 'floplens-fault-hang.py', 'after_exit.py', 'after_oom.py', 'after_hang.py']) fs.writeFileSync(file(name), SMALL);
+    client = await LspClient.start({
+      workspace: root,
+      env: { FLOPLENS_TEST_WORKER_FAULTS: '1', FLOPLENS_WORKER_HEAP_MB: '128', FLOPLENS_JOB_SECONDS: String(JOB_SECONDS) },
+    });
+  });
+
+  after(async () => {
+    await client?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Opens the faulty file: its one lens and its diagnostic say why; a file opened after it gets its lenses. */
+  async function stopsThenServes(fault: string, after: string, reason: RegExp): Promise<void> {
+    await client.open(file(fault), 'python');
+    const lenses = await client.lenses(file(fault));
+    assert.equal(lenses.length, 1, JSON.stringify(lenses));
+    assert.equal(lenses[0].range.start.line, 0);
+    assert.match(lenses[0].command!.title, reason);
+    const [d, ...more] = await waitFor(`the diagnostic of ${fault}`, () => (client.diagnosticsOf(file(fault))?.length ? client.diagnosticsOf(file(fault)) : undefined));
+    assert.deepEqual(more, []);
+    assert.equal(d.message, lenses[0].command!.title);
+    assert.equal(d.severity, 2);
+    await client.open(file(after), 'python');
+    const titles = (await client.lenses(file(after))).map((l) => l.command!.title);
+    assert.deepEqual(titles, ['Small · 10 params · 8 MACs @ input (1, 4) · from # floplens line 4', '10 params · 8 MACs · out (1, 2)']);
+  }
+
+  test('a worker that crashes (exits)', async () => {
+    await stopsThenServes('floplens-fault-exit.py', 'after_exit.py', /^analysis stopped: the worker crashed \(exit code 70\)$/);
+  });
+
+  test('a worker out of memory', async () => {
+    await stopsThenServes('floplens-fault-oom.py', 'after_oom.py', /^analysis stopped: out of memory \(over the 128 MB the analysis may use\)$/);
+  });
+
+  test('a job that never ends is stopped at the budget', async () => {
+    await stopsThenServes('floplens-fault-hang.py', 'after_hang.py', new RegExp(`^analysis stopped: took longer than ${JOB_SECONDS} s$`));
+  });
+
+  test('a stopped analysis is not tried again until the text changes; an edit tries again', async () => {
+    // Jobs handed to the worker while held are said on stderr: none for the same text.
+    const held = (): number => client.logs.join('').split('FlopLens: holding python floplens-fault-exit.py').length - 1;
+    client.holdJobs();
+    const before = held();
+    assert.match((await client.lenses(file('floplens-fault-exit.py')))[0].command!.title, /^analysis stopped/);
+    client.releaseJobs();
+    assert.equal(held(), before);
+    await client.edit(file('floplens-fault-exit.py'), { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, '# edited\n');
+    assert.match((await client.lenses(file('floplens-fault-exit.py')))[0].command!.title, /^analysis stopped: the worker crashed/);
+    // Hovers on the other files are still answered.
+    assert.match((await client.hover(file('after_exit.py'), 4, 8)) ?? '', /\*\*Small\*\*/);
   });
 
   test('the server logged no errors', () => {
@@ -260,10 +343,11 @@ describe('the analyzer in process', () => {
     const doc = TextDocument.create('file:///ws/lens.py', 'python', 1, text);
     const available = { ...ctx, exactModeAvailable: () => true };
     await pytorchSource.codeLenses(doc, available);
-    const analysis = openPythonDocuments.analysis(doc, available);
-    assert.deepEqual(analysis?.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
+    const analysis = await openPythonDocuments.analysis(doc, available);
+    assert.ok('analysis' in analysis);
+    assert.deepEqual(analysis.analysis.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
     const lenses = await exactModeLens.codeLenses(doc, available, CancellationToken.None);
-    assert.equal(openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
+    assert.equal(await openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
     assert.deepEqual(
       lenses.map((l) => [l.range.start.line, (l.command?.arguments?.[0] as { className: string }).className]),
       [[2, 'Net'], [5, 'Lit']],
