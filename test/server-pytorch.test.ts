@@ -10,14 +10,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken, CodeLensRefreshRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CancellationToken, CodeLensRefreshRequest, ConfigurationRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
-import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
+import { openPythonDocuments, PythonDocuments } from '../server/analyzers/pytorch-documents';
 import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
-import { DEFAULT_SETTINGS } from '../common/protocol';
+import { DEFAULT_SETTINGS, ProfileExactlyRequest } from '../common/protocol';
 import { SUITE_MS } from './helpers/limits';
 import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { generatedPythonFile, PYTORCH_FIXTURES, random, randomEdit } from './helpers/python-source';
@@ -296,6 +296,48 @@ describe('a worker that dies or runs out of time: the file says why, the server 
   });
 });
 
+describe('requests that arrive before the settings are read wait for them', { timeout: SUITE_MS }, () => {
+  let root: string;
+  let client: LspClient;
+  let asked!: () => void;
+  const settingsAsked = new Promise<void>((resolve) => (asked = resolve));
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  const PYTHON = '/nonexistent/floplens-configured-python';
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-settings-'));
+    fs.writeFileSync(path.join(root, 'net.py'), ['import torch.nn as nn', '', '', '# floplens: input=(1, 4)', 'class Small(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)', '', '    def forward(self, x):', '        return self.fc(x)', ''].join('\n'));
+    client = await LspClient.start({
+      workspace: root,
+      initializationOptions: { workspaceTrusted: true },
+      // The settings are answered only when the test says so.
+      setup: (conn) =>
+        conn.onRequest(ConfigurationRequest.type, async (params) => {
+          asked();
+          await answered;
+          return params.items.map((i) => (i.section === 'floplens' ? { pythonPath: PYTHON } : null));
+        }),
+    });
+  });
+
+  after(async () => {
+    answer();
+    await client?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('exact mode asked before the settings: runs the configured interpreter, never python3 from PATH', async () => {
+    await settingsAsked;
+    // Sent before the settings' answer, so the server reads it first (one stream, in order).
+    const pending = client.conn.sendRequest(ProfileExactlyRequest, { uri: uri(path.join(root, 'net.py')), className: 'Small' });
+    answer();
+    const r = await pending;
+    assert.equal(r.python, PYTHON);
+    assert.equal(r.error, `the Python interpreter "${PYTHON}" was not found: set floplens.pythonPath to a Python with PyTorch`);
+  });
+});
+
 describe('the analyzer in process', () => {
   const ctx: AnalyzerContext = {
     folderOf: () => undefined,
@@ -311,17 +353,20 @@ describe('the analyzer in process', () => {
     let doc = TextDocument.create('file:///ws/models.py', 'python', 1, generatedPythonFile(400));
     const analyzer = new PytorchSource();
     await analyzer.codeLenses(doc, ctx);
+    // The fresh analyzers share one worker, each a first analysis of the text.
+    const wholeFile = new PythonDocuments();
     for (let i = 0; i < 10; i++) {
       const e = randomEdit(doc.getText(), rnd);
       doc = TextDocument.update(doc, [{ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, text: e.text }], doc.version + 1);
       analyzer.changed(doc, ctx);
       const got = await analyzer.codeLenses(doc, ctx);
-      const fresh = new PytorchSource();
+      const fresh = new PytorchSource(undefined, wholeFile);
       const expected = await fresh.codeLenses(doc, ctx);
       fresh.dispose();
       assert.deepEqual(titles(got), titles(expected), `edit ${i}: ${JSON.stringify(e)}`);
     }
     analyzer.dispose();
+    wholeFile.dispose();
   });
 
   test("exact mode's lens: the top-level module classes of the analysis the source lenses use", async () => {
