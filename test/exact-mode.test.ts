@@ -481,7 +481,7 @@ function buildIfStale(server: string): void {
       const p = path.join(dir, d.name);
       return Math.max(m, d.isDirectory() ? newest(p) : /\.(ts|py)$/.test(d.name) ? fs.statSync(p).mtimeMs : 0);
     }, 0);
-  const built = [server, path.join(ROOT, 'dist', 'profile-worker.js'), path.join(ROOT, 'dist', 'python', 'export_module.py')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const built = [server, path.join(ROOT, 'dist', 'profile-worker.js'), path.join(ROOT, 'dist', 'python-worker.js'), path.join(ROOT, 'dist', 'python', 'export_module.py')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
   const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
   if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -347,6 +347,8 @@ describe('the analyzer in process', () => {
     settings: () => DEFAULT_SETTINGS,
   };
   const titles = (ls: CodeLens[]): string[] => ls.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`);
+  // The analyzers' shared documents run a Python worker in this process.
+  after(() => openPythonDocuments.dispose());
 
   test('lenses after edits are those of a fresh analyzer', async () => {
     const rnd = random(7);
