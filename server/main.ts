@@ -157,8 +157,11 @@ connection.onInitialized(async () => {
       await scan(added);
     });
   }
-  await loadSettings(undefined);
-  settingsRead();
+  try {
+    await loadSettings(undefined);
+  } finally {
+    settingsRead(); // read or not, requests must not wait forever
+  }
   await scan(workspace.list()).catch((e: unknown) => log(`scan failed: ${String(e)}`));
   scanDone();
 });

@@ -17,7 +17,8 @@ import { openPythonDocuments, PythonDocuments } from '../server/analyzers/pytorc
 import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
-import { DEFAULT_SETTINGS, ProfileExactlyRequest } from '../common/protocol';
+import { DEFAULT_SETTINGS, ProfileExactlyRequest, ProfileRequest } from '../common/protocol';
+import { FIXTURES } from './helpers/fixtures';
 import { SUITE_MS } from './helpers/limits';
 import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { generatedPythonFile, PYTORCH_FIXTURES, random, randomEdit } from './helpers/python-source';
@@ -238,6 +239,7 @@ describe('a worker that dies or runs out of time: the file says why, the server 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-faults-'));
     for (const name of ['floplens-fault-exit.py', 'floplens-fault-oom.py', 'floplens-fault-hang.py', 'after_exit.py', 'after_oom.py', 'after_hang.py']) fs.writeFileSync(file(name), SMALL);
+    for (const name of ['floplens-fault-exit.onnx', 'fine.onnx']) fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), file(name));
     client = await LspClient.start({
       workspace: root,
       env: { FLOPLENS_TEST_WORKER_FAULTS: '1', FLOPLENS_WORKER_HEAP_MB: '128', FLOPLENS_JOB_SECONDS: String(JOB_SECONDS) },
@@ -275,6 +277,14 @@ describe('a worker that dies or runs out of time: the file says why, the server 
 
   test('a job that never ends is stopped at the budget', async () => {
     await stopsThenServes('floplens-fault-hang.py', 'after_hang.py', new RegExp(`^analysis stopped: took longer than ${JOB_SECONDS} s$`));
+  });
+
+  test('a profile worker that dies: the model gets one error saying why, the other models are profiled', async () => {
+    const dead = await client.conn.sendRequest(ProfileRequest, { uri: uri(file('floplens-fault-exit.onnx')) });
+    assert.equal(dead.error, 'floplens-fault-exit.onnx: analysis stopped: the worker crashed (exit code 70)');
+    const fine = await client.conn.sendRequest(ProfileRequest, { uri: uri(file('fine.onnx')) });
+    assert.equal(fine.error, undefined);
+    assert.equal(fine.report?.totals.params, 9);
   });
 
   test('a stopped analysis is not tried again until the text changes; an edit tries again', async () => {
