@@ -33,6 +33,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { exactReportMarkdown, exactSummary } from '../client/exact-report';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
+import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { profileExactly, timeoutMs, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
 import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
@@ -364,6 +365,8 @@ describe('errors a user can meet', () => {
 });
 
 describe('lens and texts', () => {
+  // The lens reads the analysis from the Python worker the analyzers share, here in this process.
+  after(() => openPythonDocuments.dispose());
   // The lens reads nothing of the server but this.
   const ctx = (available: boolean): AnalyzerContext => ({ exactModeAvailable: () => available }) as Partial<AnalyzerContext> as AnalyzerContext;
   const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
