@@ -128,7 +128,10 @@ export interface ProfileExactlyResult {
  */
 export const ProfileExactlyRequest = new RequestType<ProfileExactlyParams, ProfileExactlyResult, void>('floplens/profileExactly');
 
-/** Workspace trust as the client knows it (also sent as initializationOptions.workspaceTrusted). */
+/**
+ * Workspace trust as the client knows it (also sent as initializationOptions.workspaceTrusted):
+ * the server itself refuses exact mode and Verify Shapes while it is not trusted.
+ */
 export const WorkspaceTrustNotification = new NotificationType<{ trusted: boolean }>('floplens/workspaceTrust');
 
 /** `floplens.*` settings, as the server reads them. */

@@ -26,8 +26,8 @@ const browser = {
 // Every bundle the package ships, one entry each.
 const entries = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
-  // The language server and its worker thread (dist/server.js finds dist/profile-worker.js beside it).
-  { ...node, entryPoints: { server: 'server/main.ts', 'profile-worker': 'server/profile-worker.ts' } },
+  // The language server and its worker threads (dist/server.js finds dist/profile-worker.js and dist/python-worker.js beside it).
+  { ...node, entryPoints: { server: 'server/main.ts', 'profile-worker': 'server/profile-worker.ts', 'python-worker': 'server/python-worker.ts' } },
   // Exact mode's export script, run by the user's Python (dist/server.js finds it in dist/python/).
   { entryPoints: { 'python/export_module': 'server/python/export_module.py' }, loader: { '.py': 'copy' }, outdir: 'dist', logLevel: 'warning' },
   // 'vscode' is provided by the extension host at run time.

@@ -34,6 +34,7 @@ const required = [
   'extension/dist/extension.js',
   'extension/dist/server.js',
   'extension/dist/profile-worker.js',
+  'extension/dist/python-worker.js',
   'extension/dist/python/export_module.py',
   'extension/dist/media/panel.js',
   'extension/dist/media/panel.css',

@@ -6,14 +6,14 @@
  * file and each ONNX node scope is mapped back to the module (and source line) it came from.
  * Trusted workspaces only: it runs the file's code.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExactError, planExact, PythonDocument, type BuildPlan, type ClassAnalysis } from '../src/pytorch';
+import { ExactError, type BuildPlan, type ClassAnalysis, type ExactPlan } from '../src/pytorch';
 import type { LayerDoc, ReportDoc } from '../src/report';
 import type { ExactLayer, ProfileExactlyParams, ProfileExactlyResult, Settings } from '../common/protocol';
-import { Cancelled, type WorkerPool } from './worker-pool';
+import { Cancelled, WorkerStopped, type WorkerPool } from './worker-pool';
 
 /** Bundled: dist/python/ (scripts/build.mjs copies it there); from source: server/python/. */
 export const EXPORT_SCRIPT = path.join(__dirname, 'python', 'export_module.py');
@@ -24,12 +24,22 @@ export const UNTRUSTED_MESSAGE =
 /** The module list of a large model stays well under this; more means something else was printed. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
+/** Node's timers take at most 2^31 - 1 ms (~24.8 days); a longer delay fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** floplens.exactMode.timeoutSeconds as a timer delay: any number of seconds, never one that overflows to 0. */
+export function timeoutMs(seconds: number): number {
+  return Math.min(Math.max(0, seconds * 1000), MAX_TIMER_MS);
+}
+
 export interface ExactModeDeps {
   /** The client said the workspace is trusted. */
   trusted(): boolean;
   settings(): Pick<Settings, 'pythonPath' | 'exactMode' | 'defaultInputShape'>;
   /** The engine's profile of an ONNX file; throws with a one-line message when it cannot. */
   profile(file: string, signal: AbortSignal): Promise<ReportDoc>;
+  /** The engine's build plan for a class of the file's text (src/pytorch planExact); throws ExactError when there is none. */
+  plan(file: string, text: string, className: string, line: number | undefined, defaultInput: readonly number[], signal: AbortSignal): Promise<ExactPlan>;
   /** For tests; default EXPORT_SCRIPT. */
   script?: string;
 }
@@ -58,7 +68,7 @@ export async function profileExactly(file: string, params: ProfileExactlyParams,
       throw new ExactError(`cannot read ${path.basename(file)}: ${e.code ?? e.message}`);
     });
     // The same input the lenses use: the file's, else floplens.defaultInputShape.
-    const { cls, shapes, build: plan } = planExact(new PythonDocument(text), params.className, params.line, settings.defaultInputShape);
+    const { cls, shapes, build: plan } = await deps.plan(file, text, params.className, params.line, settings.defaultInputShape, signal);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'floplens-exact-'));
     const script = await runScript(python, deps.script ?? EXPORT_SCRIPT, file, cls.name, plan, shapes, dir, settings.exactMode.timeoutSeconds, signal);
     let report: ReportDoc;
@@ -93,6 +103,25 @@ export function profileInPool(pool: WorkerPool): ExactModeDeps['profile'] {
   };
 }
 
+/** `ExactModeDeps.plan` on the server: the analysis of a file is never made on the main thread. */
+export function planInPool(pool: WorkerPool): ExactModeDeps['plan'] {
+  return async (file, text, className, line, defaultInput, signal) => {
+    const job = pool.submit({ kind: 'exact-plan', file, text, className, line, defaultInput }, { urgent: true });
+    const onAbort = (): void => job.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await job.result;
+      if (!r.plan) throw new ExactError(r.error ?? `${className} could not be planned`);
+      return r.plan;
+    } catch (e) {
+      if (e instanceof WorkerStopped) throw new ExactError(`${path.basename(file)}: ${e.message}`);
+      throw e;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running the script
 
@@ -118,31 +147,14 @@ async function runScript(
   ];
   args.push('--call', plan.callee);
   if (plan.submodule) args.push('--submodule', plan.submodule);
-  const { stdout, stderr, error } = await new Promise<{ stdout: string; stderr: string; error: (Error & { code?: unknown; killed?: boolean }) | null }>((resolve) => {
-    // No shell: the interpreter path and every argument reach Python as they are.
-    execFile(
-      python,
-      args,
-      {
-        cwd: path.dirname(file),
-        timeout: timeoutSeconds * 1000,
-        killSignal: 'SIGKILL',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        signal,
-        windowsHide: true,
-        // No __pycache__ left in the user's folder by the import.
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
-      },
-      (error, stdout, stderr) => resolve({ stdout, stderr, error }),
-    );
-  });
+  const { stdout, stderr, error } = await runGroup(python, args, path.dirname(file), timeoutMs(timeoutSeconds), signal);
   if (signal.aborted) throw new Cancelled();
   const answer = lastJsonLine(stdout);
   if (answer && typeof answer.error === 'string') throw new ExactError(answer.error);
   if (error) {
     if (error.code === 'ENOENT') throw new ExactError(`the Python interpreter "${python}" was not found: set floplens.pythonPath to a Python with PyTorch`);
     if (error.code === 'EACCES') throw new ExactError(`the Python interpreter "${python}" cannot be run (permission denied): check floplens.pythonPath`);
-    if (error.killed) throw new ExactError(`${python} did not build and export ${plan.text} within ${timeoutSeconds} s (floplens.exactMode.timeoutSeconds)`);
+    if (error.timedOut) throw new ExactError(`${python} did not build and export ${plan.text} within ${timeoutSeconds} s (floplens.exactMode.timeoutSeconds)`);
     const last = stderr.trim().split('\n').pop()?.trim();
     throw new ExactError(`${python} failed (exit code ${String(error.code)})${last ? `: ${last}` : ''}`);
   }
@@ -150,6 +162,70 @@ async function runScript(
     throw new ExactError(`${python} ran export_module.py but gave no result (is it a Python 3 interpreter?)`);
   }
   return answer as unknown as ScriptResult;
+}
+
+interface RunError {
+  /** errno of a spawn failure (ENOENT), or the exit code. */
+  code?: string | number | null;
+  timedOut?: boolean;
+}
+
+/**
+ * Runs the interpreter without a shell as the leader of its own process group, and ends the whole
+ * group — processes the model's code started included — on timeout, on cancel and once the
+ * interpreter exits: nothing it started outlives the request.
+ */
+function runGroup(command: string, args: string[], cwd: string, limitMs: number, signal: AbortSignal): Promise<{ stdout: string; stderr: string; error: RunError | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      // No __pycache__ left in the user's folder by the import.
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let bytes = 0;
+    let error: RunError | null = null;
+    const killGroup = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const collect = (into: Buffer[]) => (d: Buffer) => {
+      bytes += d.length;
+      if (bytes > MAX_OUTPUT_BYTES) {
+        error ??= { code: 'output too large' };
+        killGroup();
+      } else into.push(d);
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
+    const timer = setTimeout(() => {
+      error = { timedOut: true };
+      killGroup();
+    }, limitMs);
+    const onAbort = (): void => killGroup();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) killGroup();
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      error ??= { code: e.code ?? e.message };
+    });
+    // The interpreter is done: what it left running goes with it (its pipes would keep 'close' waiting).
+    child.on('exit', (code, sig) => {
+      if (code !== 0) error ??= { code: code ?? sig };
+      killGroup();
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
+    });
+  });
 }
 
 function lastJsonLine(stdout: string): Record<string, unknown> | undefined {

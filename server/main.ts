@@ -4,11 +4,8 @@
  * analyzer registry) and the custom requests of common/protocol.ts.
  * Transport from the command line: --stdio or --node-ipc.
  */
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   CodeLensRefreshRequest,
   createConnection,
@@ -29,8 +26,9 @@ import { analyzerSettingsChanged, codeLensesFor, documentChanged, documentClosed
 import { bindingsProblem } from './bindings';
 import { BudgetRules } from './budgets';
 import { DiagnosticsHub } from './diagnostics';
-import { profileExactly, profileInPool, type ExactModeDeps } from './exact-mode';
-import { ModelStore, raceToken } from './models';
+import { planInPool, profileExactly, profileInPool, type ExactModeDeps } from './exact-mode';
+import { openPythonDocuments, pythonPool } from './analyzers/pytorch-documents';
+import { ModelStore } from './models';
 import {
   DEFAULT_SETTINGS,
   ExportReportRequest,
@@ -44,7 +42,8 @@ import {
   type Settings,
 } from '../common/protocol';
 import { readSettings } from './settings';
-import { Cancelled, JobHold, WorkerPool } from './worker-pool';
+import { Cancelled, JobHold, raceToken, WorkerPool } from './worker-pool';
+import { BOUNDS, poolOptions } from './workers';
 import { uriToPath, Workspace, type Folder } from './workspace';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -59,23 +58,25 @@ let shownProblems = new Set<string>();
 const client = { configuration: false, workspaceFolders: false, codeLensRefresh: false };
 /** Exact mode runs the user's Python: only when the client says the workspace is trusted. */
 let workspaceTrusted = false;
+/**
+ * The settings are read once the client has initialized; every request and document event waits
+ * for them, so nothing runs with the defaults (exact mode with `python3` from PATH instead of the
+ * configured interpreter, a profile without the configured dims).
+ */
+let settingsRead!: () => void;
+const settingsLoaded = new Promise<void>((resolve) => (settingsRead = resolve));
 /** The first scan of the workspace folders (after the settings are read); ListModels waits for it. */
 let scanDone!: () => void;
 const scanned = new Promise<void>((resolve) => (scanDone = resolve));
 
 /** Profiles: up to two at a time, leaving a core to the editor; a cancelled one stops its worker. */
-const profilePool = new WorkerPool(spawnWorker, Math.max(1, Math.min(2, os.availableParallelism() - 1)), true, JobHold.fromEnv(process.env));
+const profilePool = new WorkerPool(
+  poolOptions('profile-worker', BOUNDS.profile, { size: Math.max(1, Math.min(2, os.availableParallelism() - 1)), stopOnCancel: true, hold: JobHold.fromEnv(process.env) }),
+);
 /** Verify Shapes loads onnxruntime in its own worker (started on first use) so profiles go on meanwhile. */
-const verifyPool = new WorkerPool(spawnWorker, 1, false);
-
-function spawnWorker(): Worker {
-  const bundled = path.join(__dirname, 'profile-worker.js');
-  if (fs.existsSync(bundled)) return new Worker(bundled);
-  // Run from TypeScript source (tsx): the worker is TypeScript too, loaded through tsx's require hook.
-  const source = path.join(__dirname, 'profile-worker.ts');
-  const tsx = createRequire(__filename).resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, { eval: true });
-}
+const verifyPool = new WorkerPool(poolOptions('profile-worker', BOUNDS.verify, { size: 1, stopOnCancel: false }));
+/** Exact mode's build plans: the file's analysis, in a Python worker of its own (started on first use). */
+const planPool = pythonPool();
 
 /** Model profiles and analyzers may both speak about a URI: the client gets the union. */
 const diagnosticsHub = new DiagnosticsHub((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
@@ -114,7 +115,11 @@ const analyzerContext: AnalyzerContext = {
   log: (message) => log(message),
 };
 
-const exactModeDeps: ExactModeDeps = { trusted: () => workspaceTrusted, settings: () => settings, profile: profileInPool(profilePool) };
+const exactModeDeps: ExactModeDeps = { trusted: () => workspaceTrusted, settings: () => settings, profile: profileInPool(profilePool), plan: planInPool(planPool) };
+
+/** Verify Shapes runs the model in onnxruntime: like exact mode, trusted workspaces only, whatever the client checked. */
+const VERIFY_UNTRUSTED_MESSAGE =
+  'Verify Shapes runs the model in ONNX Runtime, so it is available in trusted workspaces only: trust this workspace (Manage Workspace Trust) to use it.';
 
 const log = (message: string): void => connection.console.error(`FlopLens: ${message}`);
 
@@ -152,7 +157,11 @@ connection.onInitialized(async () => {
       await scan(added);
     });
   }
-  await loadSettings(undefined);
+  try {
+    await loadSettings(undefined);
+  } finally {
+    settingsRead(); // read or not, requests must not wait forever
+  }
   await scan(workspace.list()).catch((e: unknown) => log(`scan failed: ${String(e)}`));
   scanDone();
 });
@@ -225,6 +234,7 @@ function scheduleLensRefresh(): void {
 /** Runs a request; cancellation and failures become the LSP errors a client expects. */
 async function answer<T>(token: CancellationToken, run: () => Promise<T>): Promise<T | ResponseError<void>> {
   try {
+    await raceToken(settingsLoaded, token);
     return await run();
   } catch (e) {
     if (e instanceof Cancelled || token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
@@ -293,6 +303,7 @@ connection.onRequest(ExportReportRequest, (params, token) =>
 connection.onRequest(VerifyShapesRequest, (params, token) =>
   answer(token, async () => {
     const file = fileOf(params.uri);
+    if (!workspaceTrusted) return { compared: 0, mismatches: [], error: VERIFY_UNTRUSTED_MESSAGE };
     const job = verifyPool.submit({ kind: 'verify', file, bindings: store.optionsOf(file) }, { urgent: true });
     const sub = token.onCancellationRequested(() => job.cancel());
     try {
@@ -335,14 +346,17 @@ connection.onHover((params, token) =>
 connection.onShutdown(() => {
   profilePool.dispose();
   verifyPool.dispose();
+  planPool.dispose();
+  openPythonDocuments.dispose();
 });
 
 // A bug in one request must not take the server (and every model's diagnostics) down.
 process.on('unhandledRejection', (e) => log(`unhandled: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
 
-// Analyzers that keep per-document state (and publish diagnostics) follow the open documents.
-documents.onDidChangeContent((e) => documentChanged(e.document, analyzerContext));
-documents.onDidClose((e) => documentClosed(e.document.uri, analyzerContext));
+// Analyzers that keep per-document state (and publish diagnostics) follow the open documents,
+// once the settings they analyze with are read (events keep their order: one promise).
+documents.onDidChangeContent((e) => void settingsLoaded.then(() => documentChanged(e.document, analyzerContext)));
+documents.onDidClose((e) => void settingsLoaded.then(() => documentClosed(e.document.uri, analyzerContext)));
 
 documents.listen(connection);
 connection.listen();

@@ -5,7 +5,7 @@ import type { ProfileOptions } from '../src/formats';
 import { diagnosticsOf, stateOf, type Budget } from './budgets';
 import { modelOptions, optionsKey, usedBindings } from './bindings';
 import type { Bindings, ModelSummary, ProfileResult, Settings } from '../common/protocol';
-import { Cancelled, type WorkerPool } from './worker-pool';
+import { Cancelled, raceToken, type WorkerPool } from './worker-pool';
 import { isInside, pathToUri } from './workspace';
 import type { ProfileOutcome } from './worker-protocol';
 
@@ -337,19 +337,4 @@ export class ModelStore {
     if (budget) for (const f of diagnosticsOf(budget, figures, this.host.settings().budgetSeverity).findings) add(f.severity, f.message);
     this.host.publishDiagnostics(m.uri, diagnostics);
   }
-}
-
-/** Resolves like `p`, or rejects with Cancelled as soon as the token fires. */
-export function raceToken<T>(p: Promise<T>, token: CancellationToken): Promise<T> {
-  if (token.isCancellationRequested) return Promise.reject(new Cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const sub = token.onCancellationRequested(() => {
-      sub.dispose();
-      reject(new Cancelled());
-    });
-    p.then(
-      (v) => (sub.dispose(), resolve(v)),
-      (e: unknown) => (sub.dispose(), reject(e)),
-    );
-  });
 }

@@ -8,12 +8,14 @@ import { describeFailure, profileFile, profileFileCompared, type ProfileOptions 
 import type { Report } from '../src/profile';
 import { toCsv, toMarkdown, toReportDoc } from '../src/report';
 import { verifyShapes } from './ort-verify';
+import { injectFault } from './worker-faults';
 import type { Job, JobResults, ProfileOutcome, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const port = parentPort;
 if (!port) throw new Error('profile-worker.js runs as a worker thread of the FlopLens language server');
 
 port.on('message', (req: WorkerRequest) => {
+  injectFault(req.job.file);
   run(req.job).then(
     (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
     (e: unknown) => port.postMessage({ id: req.id, failure: e instanceof Error ? e.message : String(e) } satisfies WorkerReply),
@@ -28,6 +30,8 @@ async function run(job: Job): Promise<JobResults[Job['kind']]> {
       return exportJob(job.file, job.bindings, job.format);
     case 'verify':
       return verifyShapes(job.file, job.bindings);
+    default:
+      throw new Error(`the profile worker does not run ${job.kind} jobs`);
   }
 }
 
@@ -51,3 +55,5 @@ function exportJob(file: string, options: ProfileOptions, format: 'csv' | 'md'):
     return { error: describeFailure(file, e) };
   }
 }
+
+port.postMessage({ ready: true } satisfies WorkerReply);

@@ -1,6 +1,7 @@
-/** Messages between the language server and its profile workers (server/profile-worker.ts). Types only. */
+/** Messages between the language server and its workers (server/profile-worker.ts, server/python-worker.ts). Types only. */
 import type { BudgetFigures } from '../src/budget';
 import type { ProfileOptions } from '../src/formats';
+import type { ExactPlan, SourceAnalysis } from '../src/pytorch';
 import type { ReportDoc } from '../src/report';
 import type { VerifyShapesResult } from '../common/protocol';
 
@@ -16,16 +17,28 @@ export interface JobResults {
   profile: ProfileOutcome;
   export: { text?: string; error?: string };
   verify: VerifyShapesResult;
+  python: SourceAnalysis;
+  'python-close': null;
+  'exact-plan': { plan?: ExactPlan; error?: string };
 }
 
+/**
+ * Python jobs name their document by URI in `file` (an editor's document may be unsaved); the
+ * Python worker keeps one PythonDocument per URI, so an edit is analyzed from the previous
+ * analysis, until `python-close`.
+ */
 export type Job =
   | { kind: 'profile'; file: string; bindings: ProfileOptions }
   | { kind: 'export'; file: string; bindings: ProfileOptions; format: 'csv' | 'md' }
-  | { kind: 'verify'; file: string; bindings: ProfileOptions };
+  | { kind: 'verify'; file: string; bindings: ProfileOptions }
+  | { kind: 'python'; file: string; text: string; defaultInput: readonly number[]; whole: boolean }
+  | { kind: 'python-close'; file: string }
+  | { kind: 'exact-plan'; file: string; text: string; className: string; line: number | undefined; defaultInput: readonly number[] };
 
 export interface WorkerRequest {
   id: number;
   job: Job;
 }
 
-export type WorkerReply = { id: number; result: JobResults[Job['kind']] } | { id: number; failure: string };
+/** `ready` once the worker has loaded: a job's time budget starts when it is posted to a ready worker. */
+export type WorkerReply = { ready: true } | { id: number; result: JobResults[Job['kind']] } | { id: number; failure: string };

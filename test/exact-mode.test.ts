@@ -33,11 +33,12 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { exactReportMarkdown, exactSummary } from '../client/exact-report';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
+import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
 import type { AnalyzerContext } from '../server/analyzers/registry';
-import { profileExactly, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
+import { profileExactly, timeoutMs, UNTRUSTED_MESSAGE, type ExactModeDeps } from '../server/exact-mode';
 import { DEFAULT_SETTINGS, ProfileExactlyRequest, WorkspaceTrustNotification, type ProfileExactlyResult, type Settings } from '../common/protocol';
 import { profileFile } from '../src/formats/profile-file';
-import { analyzePython, planBuild } from '../src/pytorch';
+import { analyzePython, planBuild, planExact, PythonDocument } from '../src/pytorch';
 import { parsePython } from '../src/pytorch/parse';
 import { toReportDoc } from '../src/report/json';
 import { stopAnalysisClock } from './helpers/analysis-clock';
@@ -81,6 +82,8 @@ function deps(over: { trusted?: boolean; settings?: Partial<Settings> } = {}): E
     trusted: () => over.trusted ?? true,
     settings: () => settings,
     profile: async (file) => toReportDoc(profileFile(file)),
+    // The server plans in its Python worker; here, in process.
+    plan: async (_file, text, className, line, defaultInput) => planExact(new PythonDocument(text), className, line, defaultInput),
   };
 }
 
@@ -283,6 +286,61 @@ describe('errors a user can meet', () => {
     assert.equal(r.error, `${PYTHON} did not build and export BaseNet() within 0.2 s (floplens.exactMode.timeoutSeconds)`);
   });
 
+  test('a timeout past what a timer holds (2^31 ms) is clamped, not turned into an immediate stop', async () => {
+    assert.equal(timeoutMs(120), 120_000);
+    assert.equal(timeoutMs(1e7), 2 ** 31 - 1);
+    assert.equal(timeoutMs(Number.MAX_VALUE), 2 ** 31 - 1);
+    // 10^7 s: the script runs (it says so) until cancelled, instead of being stopped at once.
+    fs.rmSync(started, { force: true });
+    const abort = new AbortController();
+    const d = { ...deps({ settings: { exactMode: { enabled: true, timeoutSeconds: 1e7 } } }), script: waiting };
+    const pending = profileExactly(path.join(DIR, 'seed004_shared.py'), { uri: 'file:///x', className: 'BaseNet' }, d, abort.signal);
+    await Promise.race([
+      waitFor('the script started', () => fs.existsSync(started)),
+      pending.then((r) => assert.fail(`ended before it started: ${r.error}`)),
+    ]);
+    abort.abort();
+    await assert.rejects(pending, /cancelled/);
+  });
+
+  test("the timeout ends the processes the model's code started too (the whole process group)", async () => {
+    // A stand-in that starts `sleep 1000`, says its pid, and waits. The child must be started
+    // before the timeout for the test to mean anything: a limit too short for this machine is
+    // doubled and the run made again, so the outcome never depends on the machine's speed.
+    const pidFile = path.join(dir, 'child.pid');
+    const spawner = path.join(dir, 'spawn_child.py');
+    fs.writeFileSync(
+      spawner,
+      [
+        'import os, subprocess, time',
+        'child = subprocess.Popen(["sleep", "1000"])',
+        `with open(${JSON.stringify(`${pidFile}.tmp`)}, "w") as f: f.write(str(child.pid))`,
+        `os.rename(${JSON.stringify(`${pidFile}.tmp`)}, ${JSON.stringify(pidFile)})`,
+        'while True:',
+        '    time.sleep(60)',
+        '',
+      ].join('\n'),
+    );
+    /** Gone, or a zombie nobody reaps (a container's init): either way not running. */
+    const running = (pid: number): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    for (let seconds = 2; ; seconds *= 2) {
+      fs.rmSync(pidFile, { force: true });
+      const d = { ...deps({ settings: { exactMode: { enabled: true, timeoutSeconds: seconds } } }), script: spawner };
+      const r = await run(path.join(DIR, 'seed004_shared.py'), 'BaseNet', d);
+      assert.equal(r.error, `${PYTHON} did not build and export BaseNet() within ${seconds} s (floplens.exactMode.timeoutSeconds)`);
+      if (!fs.existsSync(pidFile)) continue;
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      await waitFor(`sleep (pid ${pid}) to be gone`, () => !running(pid));
+      break;
+    }
+  });
+
   test('untrusted: refused before anything runs; turned off: said so', async () => {
     // A missing interpreter would give its own error: the refusal comes first.
     const untrusted = await run(path.join(DIR, 'seed004_shared.py'), 'BaseNet', deps({ trusted: false, settings: { pythonPath: '/nonexistent/python' } }));
@@ -307,6 +365,8 @@ describe('errors a user can meet', () => {
 });
 
 describe('lens and texts', () => {
+  // The lens reads the analysis from the Python worker the analyzers share, here in this process.
+  after(() => openPythonDocuments.dispose());
   // The lens reads nothing of the server but this.
   const ctx = (available: boolean): AnalyzerContext => ({ exactModeAvailable: () => available }) as Partial<AnalyzerContext> as AnalyzerContext;
   const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
@@ -424,7 +484,7 @@ function buildIfStale(server: string): void {
       const p = path.join(dir, d.name);
       return Math.max(m, d.isDirectory() ? newest(p) : /\.(ts|py)$/.test(d.name) ? fs.statSync(p).mtimeMs : 0);
     }, 0);
-  const built = [server, path.join(ROOT, 'dist', 'profile-worker.js'), path.join(ROOT, 'dist', 'python', 'export_module.py')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const built = [server, path.join(ROOT, 'dist', 'profile-worker.js'), path.join(ROOT, 'dist', 'python-worker.js'), path.join(ROOT, 'dist', 'python', 'export_module.py')].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
   const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
   if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -10,14 +10,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancellationToken, CodeLensRefreshRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CancellationToken, CodeLensRefreshRequest, ConfigurationRequest, type CodeLens, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { exactModeLens } from '../server/analyzers/exact-mode-lens';
-import { openPythonDocuments } from '../server/analyzers/pytorch-documents';
+import { openPythonDocuments, PythonDocuments } from '../server/analyzers/pytorch-documents';
 import { pytorchSource, PytorchSource } from '../server/analyzers/pytorch-source';
 import type { AnalyzerContext } from '../server/analyzers/registry';
 import { DiagnosticsHub } from '../server/diagnostics';
-import { DEFAULT_SETTINGS } from '../common/protocol';
+import { DEFAULT_SETTINGS, ProfileExactlyRequest, ProfileRequest } from '../common/protocol';
+import { FIXTURES } from './helpers/fixtures';
 import { SUITE_MS } from './helpers/limits';
 import { LspClient, uri, waitFor } from './helpers/lsp-client';
 import { generatedPythonFile, PYTORCH_FIXTURES, random, randomEdit } from './helpers/python-source';
@@ -202,6 +203,19 @@ describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 
     assert.ok(layer?.includes('**heads.\\*\\*b\\*\\*\\|\\[x\\](y)**'), layer);
   });
 
+  test('a file over 2,000,000 characters: no lenses, and one Information diagnostic on line 1 saying why and the limit', async () => {
+    const big = file('generated_big.py');
+    const text = `${HALF_TYPED}${'# padding\n'.repeat(200_001)}`;
+    await client.open(big, 'python', text);
+    const [d, ...more] = await waitFor('the diagnostic of the large file', () => (client.diagnosticsOf(big)?.length ? client.diagnosticsOf(big) : undefined));
+    assert.deepEqual(more, []);
+    assert.equal(d.message, `FlopLens does not analyze this file: it has ${text.length.toLocaleString('en-US')} characters, more than the 2,000,000 it reads in a Python file`);
+    assert.equal(d.severity, 3);
+    assert.equal(d.range.start.line, 0);
+    assert.deepEqual(await client.lenses(big), []);
+    await client.close(big);
+  });
+
   test('closing a document withdraws its diagnostics', async () => {
     await waitFor('diagnostics of seed004_unused.py', () => client.diagnosticsOf(file('seed004_unused.py'))?.length);
     await client.close(file('seed004_unused.py'));
@@ -210,6 +224,127 @@ describe('PyTorch source lenses, hovers and diagnostics over stdio', { timeout: 
 
   test('the server logged no errors', () => {
     assert.deepEqual(client.errors(), []);
+  });
+});
+
+describe('a worker that dies or runs out of time: the file says why, the server serves the others', { timeout: SUITE_MS }, () => {
+  // The hooks of server/worker-faults.ts: files named floplens-fault-exit/-oom/-hang make the
+  // worker that analyzes them exit, run out of its (small, here) heap, or block forever.
+  const JOB_SECONDS = 8;
+  let root: string;
+  let client: LspClient;
+  const file = (name: string): string => path.join(root, name);
+  const SMALL = ['import torch.nn as nn', '', '', '# floplens: input=(1, 4)', 'class Small(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)', '', '    def forward(self, x):', '        return self.fc(x)', ''].join('\n');
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-faults-'));
+    for (const name of ['floplens-fault-exit.py', 'floplens-fault-oom.py', 'floplens-fault-hang.py', 'after_exit.py', 'after_oom.py', 'after_hang.py']) fs.writeFileSync(file(name), SMALL);
+    for (const name of ['floplens-fault-exit.onnx', 'fine.onnx']) fs.copyFileSync(path.join(FIXTURES, 'shared_conv.onnx'), file(name));
+    client = await LspClient.start({
+      workspace: root,
+      env: { FLOPLENS_TEST_WORKER_FAULTS: '1', FLOPLENS_WORKER_HEAP_MB: '128', FLOPLENS_JOB_SECONDS: String(JOB_SECONDS) },
+    });
+  });
+
+  after(async () => {
+    await client?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Opens the faulty file: its one lens and its diagnostic say why; a file opened after it gets its lenses. */
+  async function stopsThenServes(fault: string, after: string, reason: RegExp): Promise<void> {
+    await client.open(file(fault), 'python');
+    const lenses = await client.lenses(file(fault));
+    assert.equal(lenses.length, 1, JSON.stringify(lenses));
+    assert.equal(lenses[0].range.start.line, 0);
+    assert.match(lenses[0].command!.title, reason);
+    const [d, ...more] = await waitFor(`the diagnostic of ${fault}`, () => (client.diagnosticsOf(file(fault))?.length ? client.diagnosticsOf(file(fault)) : undefined));
+    assert.deepEqual(more, []);
+    assert.equal(d.message, lenses[0].command!.title);
+    assert.equal(d.severity, 2);
+    await client.open(file(after), 'python');
+    const titles = (await client.lenses(file(after))).map((l) => l.command!.title);
+    assert.deepEqual(titles, ['Small · 10 params · 8 MACs @ input (1, 4) · from # floplens line 4', '10 params · 8 MACs · out (1, 2)']);
+  }
+
+  test('a worker that crashes (exits)', async () => {
+    await stopsThenServes('floplens-fault-exit.py', 'after_exit.py', /^analysis stopped: the worker crashed \(exit code 70\)$/);
+  });
+
+  test('a worker out of memory', async () => {
+    await stopsThenServes('floplens-fault-oom.py', 'after_oom.py', /^analysis stopped: out of memory \(over the 128 MB the analysis may use\)$/);
+  });
+
+  test('a job that never ends is stopped at the budget', async () => {
+    await stopsThenServes('floplens-fault-hang.py', 'after_hang.py', new RegExp(`^analysis stopped: took longer than ${JOB_SECONDS} s$`));
+  });
+
+  test('a profile worker that dies: the model gets one error saying why, the other models are profiled', async () => {
+    const dead = await client.conn.sendRequest(ProfileRequest, { uri: uri(file('floplens-fault-exit.onnx')) });
+    assert.equal(dead.error, 'floplens-fault-exit.onnx: analysis stopped: the worker crashed (exit code 70)');
+    const fine = await client.conn.sendRequest(ProfileRequest, { uri: uri(file('fine.onnx')) });
+    assert.equal(fine.error, undefined);
+    assert.equal(fine.report?.totals.params, 9);
+  });
+
+  test('a stopped analysis is not tried again until the text changes; an edit tries again', async () => {
+    // Jobs handed to the worker while held are said on stderr: none for the same text.
+    const held = (): number => client.logs.join('').split('FlopLens: holding python floplens-fault-exit.py').length - 1;
+    client.holdJobs();
+    const before = held();
+    assert.match((await client.lenses(file('floplens-fault-exit.py')))[0].command!.title, /^analysis stopped/);
+    client.releaseJobs();
+    assert.equal(held(), before);
+    await client.edit(file('floplens-fault-exit.py'), { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, '# edited\n');
+    assert.match((await client.lenses(file('floplens-fault-exit.py')))[0].command!.title, /^analysis stopped: the worker crashed/);
+    // Hovers on the other files are still answered.
+    assert.match((await client.hover(file('after_exit.py'), 4, 8)) ?? '', /\*\*Small\*\*/);
+  });
+
+  test('the server logged no errors', () => {
+    assert.deepEqual(client.errors(), []);
+  });
+});
+
+describe('requests that arrive before the settings are read wait for them', { timeout: SUITE_MS }, () => {
+  let root: string;
+  let client: LspClient;
+  let asked!: () => void;
+  const settingsAsked = new Promise<void>((resolve) => (asked = resolve));
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  const PYTHON = '/nonexistent/floplens-configured-python';
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-settings-'));
+    fs.writeFileSync(path.join(root, 'net.py'), ['import torch.nn as nn', '', '', '# floplens: input=(1, 4)', 'class Small(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(4, 2)', '', '    def forward(self, x):', '        return self.fc(x)', ''].join('\n'));
+    client = await LspClient.start({
+      workspace: root,
+      initializationOptions: { workspaceTrusted: true },
+      // The settings are answered only when the test says so.
+      setup: (conn) =>
+        conn.onRequest(ConfigurationRequest.type, async (params) => {
+          asked();
+          await answered;
+          return params.items.map((i) => (i.section === 'floplens' ? { pythonPath: PYTHON } : null));
+        }),
+    });
+  });
+
+  after(async () => {
+    answer();
+    await client?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('exact mode asked before the settings: runs the configured interpreter, never python3 from PATH', async () => {
+    await settingsAsked;
+    // Sent before the settings' answer, so the server reads it first (one stream, in order).
+    const pending = client.conn.sendRequest(ProfileExactlyRequest, { uri: uri(path.join(root, 'net.py')), className: 'Small' });
+    answer();
+    const r = await pending;
+    assert.equal(r.python, PYTHON);
+    assert.equal(r.error, `the Python interpreter "${PYTHON}" was not found: set floplens.pythonPath to a Python with PyTorch`);
   });
 });
 
@@ -222,23 +357,28 @@ describe('the analyzer in process', () => {
     settings: () => DEFAULT_SETTINGS,
   };
   const titles = (ls: CodeLens[]): string[] => ls.map((l) => `${l.range.start.line + 1}: ${l.command?.title}`);
+  // The analyzers' shared documents run a Python worker in this process.
+  after(() => openPythonDocuments.dispose());
 
   test('lenses after edits are those of a fresh analyzer', async () => {
     const rnd = random(7);
     let doc = TextDocument.create('file:///ws/models.py', 'python', 1, generatedPythonFile(400));
     const analyzer = new PytorchSource();
     await analyzer.codeLenses(doc, ctx);
+    // The fresh analyzers share one worker, each a first analysis of the text.
+    const wholeFile = new PythonDocuments();
     for (let i = 0; i < 10; i++) {
       const e = randomEdit(doc.getText(), rnd);
       doc = TextDocument.update(doc, [{ range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) }, text: e.text }], doc.version + 1);
       analyzer.changed(doc, ctx);
       const got = await analyzer.codeLenses(doc, ctx);
-      const fresh = new PytorchSource();
+      const fresh = new PytorchSource(undefined, wholeFile);
       const expected = await fresh.codeLenses(doc, ctx);
       fresh.dispose();
       assert.deepEqual(titles(got), titles(expected), `edit ${i}: ${JSON.stringify(e)}`);
     }
     analyzer.dispose();
+    wholeFile.dispose();
   });
 
   test("exact mode's lens: the top-level module classes of the analysis the source lenses use", async () => {
@@ -260,10 +400,11 @@ describe('the analyzer in process', () => {
     const doc = TextDocument.create('file:///ws/lens.py', 'python', 1, text);
     const available = { ...ctx, exactModeAvailable: () => true };
     await pytorchSource.codeLenses(doc, available);
-    const analysis = openPythonDocuments.analysis(doc, available);
-    assert.deepEqual(analysis?.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
+    const analysis = await openPythonDocuments.analysis(doc, available);
+    assert.ok('analysis' in analysis);
+    assert.deepEqual(analysis.analysis.classes.map((c) => c.name), ['Net', 'Lit', 'Local']);
     const lenses = await exactModeLens.codeLenses(doc, available, CancellationToken.None);
-    assert.equal(openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
+    assert.equal(await openPythonDocuments.analysis(doc, available), analysis, 'analyzed once for both');
     assert.deepEqual(
       lenses.map((l) => [l.range.start.line, (l.command?.arguments?.[0] as { className: string }).className]),
       [[2, 'Net'], [5, 'Lit']],

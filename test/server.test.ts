@@ -24,6 +24,7 @@ import {
   ProfileRequest,
   SetBindingsRequest,
   VerifyShapesRequest,
+  WorkspaceTrustNotification,
   type ModelSummary,
   type Settings,
 } from '../common/protocol';
@@ -141,6 +142,8 @@ describe('language server over stdio', { timeout: SUITE_MS }, () => {
 
     client = await LspClient.start({
       workspace: ws,
+      // Verify Shapes runs the model: the server refuses it in untrusted workspaces (tested below).
+      initializationOptions: { workspaceTrusted: true },
       setup: (conn) => {
         conn.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
           const entry = { end: false } as { begin?: WorkDoneProgressBegin; end: boolean };
@@ -449,6 +452,18 @@ describe('language server over stdio', { timeout: SUITE_MS }, () => {
     const missing = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('resnet18.onnx')) });
     assert.match(missing.error ?? '', /^resnet18\.onnx: external data file "resnet18\.onnx\.data" is missing/);
     assert.equal(missing.compared, 0);
+  });
+
+  test('VerifyShapes in an untrusted workspace: refused by the server itself, whatever the client checked', async () => {
+    await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: false });
+    const refused = await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('small.onnx')) });
+    assert.deepEqual(refused, {
+      compared: 0,
+      mismatches: [],
+      error: 'Verify Shapes runs the model in ONNX Runtime, so it is available in trusted workspaces only: trust this workspace (Manage Workspace Trust) to use it.',
+    });
+    await client.conn.sendNotification(WorkspaceTrustNotification, { trusted: true });
+    assert.equal((await client.conn.sendRequest(VerifyShapesRequest, { uri: uri(model('small.onnx')) })).compared, 5);
   });
 
   test('the server logged no errors', () => {

@@ -7,6 +7,7 @@
 import type { CodeLens } from 'vscode-languageserver';
 import { buildableClasses } from '../../src/pytorch';
 import type { ProfileExactlyParams } from '../../common/protocol';
+import { raceToken } from '../worker-pool';
 import { openPythonDocuments } from './pytorch-documents';
 import type { Analyzer } from './registry';
 
@@ -15,11 +16,11 @@ export const PROFILE_EXACTLY_COMMAND = 'floplens.profileExactly';
 export const exactModeLens: Analyzer = {
   id: 'exact-mode-lens',
 
-  async codeLenses(doc, ctx) {
+  async codeLenses(doc, ctx, token) {
     if (doc.languageId !== 'python' || !ctx.exactModeAvailable()) return [];
-    const analysis = openPythonDocuments.analysis(doc, ctx);
-    if (!analysis) return [];
-    return buildableClasses(analysis).map(
+    const r = await raceToken(openPythonDocuments.analysis(doc, ctx), token);
+    if (!('analysis' in r)) return [];
+    return buildableClasses(r.analysis).map(
       (c): CodeLens => ({
         range: c.nameRange,
         command: {

@@ -16,6 +16,13 @@ import type { Analyzer, AnalyzerContext } from './registry';
 const MAX_DOC_CHARS = 2_000_000;
 /** Tokens looked up per document, so a generated file full of paths stays cheap. */
 const MAX_TOKENS = 500;
+/**
+ * The search runs on the server's main thread, so its work is bounded whatever the text: at most
+ * this many extension matches are looked at, each reaching back at most MAX_TOKEN_CHARS for its
+ * start (a path longer than that is not a path someone wrote).
+ */
+const MAX_MATCHES = 10 * MAX_TOKENS;
+const MAX_TOKEN_CHARS = 1024;
 /** Characters that end a path token (a quoted path may hold spaces: see `tokens`). */
 const DELIMITER = /[\s"'`()[\]{}<>,;=|:&*?!]/;
 
@@ -82,15 +89,19 @@ async function references(doc: TextDocument, ctx: AnalyzerContext, wanted: (t: T
 function tokens(text: string, extensions: readonly string[]): Token[] {
   const out: Token[] = [];
   const re = new RegExp(`(?:${extensions.map((e) => e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w.-])`, 'gi');
-  for (let m = re.exec(text); m; m = re.exec(text)) {
+  let matches = 0;
+  for (let m = re.exec(text); m && matches < MAX_MATCHES; m = re.exec(text), matches++) {
     const end = m.index + m[0].length;
+    const floor = Math.max(0, m.index - MAX_TOKEN_CHARS);
     let start = m.index;
-    while (start > 0 && !DELIMITER.test(text[start - 1])) start--;
+    while (start > floor && !DELIMITER.test(text[start - 1])) start--;
+    if (start === floor && floor > 0) continue;
     const quote = text[end];
-    if (quote === '"' || quote === "'" || quote === '`') {
-      const open = text.lastIndexOf(quote, start - 1);
-      const lineStart = text.lastIndexOf('\n', m.index) + 1;
-      if (open >= lineStart && open < start - 1) start = open + 1;
+    if ((quote === '"' || quote === "'" || quote === '`') && text[start - 1] !== quote) {
+      // The opening quote on the same line, within reach: `"my models/m.onnx"`.
+      let open = start - 1;
+      while (open >= floor && text[open] !== quote && text[open] !== '\n') open--;
+      if (open >= floor && text[open] === quote) start = open + 1;
     }
     // A bare extension (`*.onnx`) names no file; `//host/m.onnx` after a scheme is a URL.
     if (start === m.index || (text[start - 1] === ':' && text.startsWith('//', start))) continue;

@@ -6,16 +6,19 @@
  * Speed: lenses are asked for after every edit. The engine's PythonDocument analyzes only the
  * classes an edit can reach (src/pytorch/incremental); once typing pauses the whole file is
  * analyzed again: diagnostics come from that, and the lenses are refreshed if it says otherwise.
+ * The analyses run in the Python worker (pytorch-documents.ts); a file it skips (too large, or an
+ * analysis stopped by its worker's limits) gets the reason on its first line instead.
  */
-import { DiagnosticSeverity, type CodeLens, type Diagnostic, type Hover, type Position, type Range } from 'vscode-languageserver';
+import { DiagnosticSeverity, type CancellationToken, type CodeLens, type Diagnostic, type Hover, type Position, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ClassAnalysis, LayerAnalysis, SourceAnalysis } from '../../src/pytorch';
 import { classFigures } from '../../src/budget';
 import { mdEscape, visible } from '../../src/report';
 import { diagnosticsOf, type Budget } from '../budgets';
 import { LSP_SEVERITY } from '../diagnostics';
+import { raceToken } from '../worker-pool';
 import { uriToPath } from '../workspace';
-import { openPythonDocuments, PythonDocuments, settingsOf } from './pytorch-documents';
+import { openPythonDocuments, PythonDocuments, settingsOf, type PythonAnalysis, type Skipped } from './pytorch-documents';
 import { classHover, classLensTitle, groupHover, inputSourceShort, layerHover, layerLensTitle } from './pytorch-text';
 import type { Analyzer, AnalyzerContext } from './registry';
 
@@ -50,10 +53,17 @@ export class PytorchSource implements Analyzer {
   readonly id = 'pytorch-source';
   private readonly docs = new Map<string, DocState>();
 
+  private readonly documents: PythonDocuments;
+  /** Documents made for this analyzer alone (tests, benchmarks): their worker stops with it. */
+  private readonly ownsDocuments: boolean;
+
   constructor(
     private readonly settleMs = SETTLE_MS,
-    private readonly documents = new PythonDocuments(),
-  ) {}
+    documents?: PythonDocuments,
+  ) {
+    this.documents = documents ?? new PythonDocuments();
+    this.ownsDocuments = !documents;
+  }
 
   changed(doc: TextDocument, ctx: AnalyzerContext): void {
     if (!isPython(doc)) {
@@ -86,28 +96,30 @@ export class PytorchSource implements Analyzer {
     }
   }
 
-  async codeLenses(doc: TextDocument, ctx: AnalyzerContext): Promise<CodeLens[]> {
+  async codeLenses(doc: TextDocument, ctx: AnalyzerContext, token?: CancellationToken): Promise<CodeLens[]> {
     if (!isPython(doc)) return [];
     const st = this.state(doc);
-    const a = this.documents.analysis(doc, ctx);
-    if (!a) return [];
-    const v = this.view(st, a, ctx);
+    const r = await waitFor(this.documents.analysis(doc, ctx), token);
+    if ('skipped' in r) return r.skipped.lens ? [lens({ line: 0, character: 0 }, r.skipped.message)] : [];
+    const a = r.analysis;
+    const v = this.view(st, doc, a, ctx);
     st.served = v.key;
     return v.lenses;
   }
 
-  async hover(doc: TextDocument, position: Position, ctx: AnalyzerContext): Promise<Hover | undefined> {
+  async hover(doc: TextDocument, position: Position, ctx: AnalyzerContext, token?: CancellationToken): Promise<Hover | undefined> {
     if (!isPython(doc)) return undefined;
     const st = this.state(doc);
-    const a = this.documents.analysis(doc, ctx);
-    if (!a) return undefined;
+    const r = await waitFor(this.documents.analysis(doc, ctx), token);
+    if ('skipped' in r) return undefined;
+    const a = r.analysis;
     const cls = a.classes.find((c) => c.range.start.line === position.line);
     if (cls) {
       return { contents: { kind: 'markdown', value: classHover(cls, this.budgetLine(doc, cls, ctx)) }, range: lineRange(doc, position.line) };
     }
     // The innermost layer definition under the cursor; several built by one expression share it.
     let best: { layers: LayerAnalysis[]; cls: ClassAnalysis; size: number; range: Range } | undefined;
-    for (const site of this.view(st, a, ctx).sites) {
+    for (const site of this.view(st, doc, a, ctx).sites) {
       for (const l of site.layers) {
         const r = l.range!;
         if (!contains(r, position)) continue;
@@ -126,6 +138,7 @@ export class PytorchSource implements Analyzer {
     for (const st of this.docs.values()) clearTimeout(st.timer);
     this.docs.clear();
     this.documents.clear();
+    if (this.ownsDocuments) this.documents.dispose();
   }
 
   private state(doc: TextDocument): DocState {
@@ -142,27 +155,34 @@ export class PytorchSource implements Analyzer {
     clearTimeout(st.timer);
     st.timer = setTimeout(() => {
       st.timer = undefined;
-      try {
-        this.settle(st);
-      } catch (e) {
+      this.settle(st).catch((e: unknown) => {
         st.ctx?.log?.(`analyzer ${this.id} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      }
+      });
     }, ms);
   }
 
   /** The whole-file analysis: diagnostics, and fresh lenses when they differ from those shown. */
-  private settle(st: DocState): void {
+  private async settle(st: DocState): Promise<void> {
     const ctx = st.ctx;
     if (!ctx || this.docs.get(st.doc.uri) !== st) return;
-    const a = this.documents.analysis(st.doc, ctx, true);
-    ctx.publishDiagnostics?.(this.id, st.doc.uri, a ? this.diagnostics(a, st.doc, ctx) : []);
-    if (a && st.served !== undefined && st.served !== this.view(st, a, ctx).key) ctx.refreshLenses?.();
+    const doc = st.doc;
+    const r = await this.documents.analysis(doc, ctx, true);
+    // Closed, or edited again meanwhile: the next settle speaks for it.
+    if (this.docs.get(doc.uri) !== st || st.doc !== doc) return;
+    if ('skipped' in r) {
+      ctx.publishDiagnostics?.(this.id, doc.uri, [skippedDiagnostic(r.skipped)]);
+      if (r.skipped.lens) ctx.refreshLenses?.();
+      return;
+    }
+    const a = r.analysis;
+    ctx.publishDiagnostics?.(this.id, doc.uri, this.diagnostics(a, doc, ctx));
+    if (st.served !== undefined && st.served !== this.view(st, doc, a, ctx).key) ctx.refreshLenses?.();
   }
 
-  private view(st: DocState, a: SourceAnalysis, ctx: AnalyzerContext): View {
+  /** The lenses of analysis `a`, of the document `doc` as it was analyzed (it may have been edited since). */
+  private view(st: DocState, doc: TextDocument, a: SourceAnalysis, ctx: AnalyzerContext): View {
     const cached = st.views.get(a);
     if (cached) return cached;
-    const doc = st.doc;
     const lenses: CodeLens[] = [];
     const sites: Site[] = [];
     const classes = a.classes;
@@ -246,6 +266,16 @@ export class PytorchSource implements Analyzer {
 
 /** The one instance the server registers. */
 export const pytorchSource = new PytorchSource(SETTLE_MS, openPythonDocuments);
+
+/** Resolves like the analysis, or rejects with Cancelled once the request is cancelled (the analysis goes on, for the next ask). */
+function waitFor(p: Promise<PythonAnalysis>, token: CancellationToken | undefined): Promise<PythonAnalysis> {
+  return token ? raceToken(p, token) : p;
+}
+
+/** Why the file has no lenses, once, on its first line. */
+function skippedDiagnostic(s: Skipped): Diagnostic {
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: LSP_SEVERITY[s.severity], source: 'floplens', message: s.message };
+}
 
 function isPython(doc: TextDocument): boolean {
   return doc.languageId === 'python';

@@ -39,7 +39,7 @@ import { WAIT_MS } from './limits';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'dist', 'server.js');
-const WORKER = path.join(ROOT, 'dist', 'profile-worker.js');
+const WORKERS = ['profile-worker.js', 'python-worker.js'].map((f) => path.join(ROOT, 'dist', f));
 
 export const uri = (file: string): string => pathToFileURL(file).href;
 
@@ -50,7 +50,7 @@ export function buildIfStale(): void {
       const p = path.join(dir, d.name);
       return Math.max(m, d.isDirectory() ? newest(p) : d.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
     }, 0);
-  const built = [SERVER, WORKER].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
+  const built = [SERVER, ...WORKERS].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0));
   const sources = Math.max(newest(path.join(ROOT, 'server')), newest(path.join(ROOT, 'src')));
   if (Math.min(...built) < sources) execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
@@ -72,8 +72,12 @@ export interface LspClientOptions {
   workspace: string;
   /** Added to the client capabilities the tests always announce. */
   capabilities?: ClientCapabilities;
-  /** Registers more handlers before the connection listens, so nothing early is missed. */
+  /** Registers more handlers before the connection listens, so nothing early is missed (a handler of a method replaces the client's). */
   setup?: (conn: ProtocolConnection) => void;
+  /** The client's initializationOptions, e.g. `{ workspaceTrusted: true }` (the extension sends VS Code's trust). */
+  initializationOptions?: unknown;
+  /** Added to the server's environment (the test hooks of server/worker-faults.ts and server/workers.ts). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LspClient {
@@ -100,7 +104,7 @@ export class LspClient {
   static async start(options: LspClientOptions): Promise<LspClient> {
     buildIfStale();
     const holdFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'floplens-hold-')), 'hold');
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FLOPLENS_TEST_HOLD_JOBS: holdFile } });
+    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, FLOPLENS_TEST_HOLD_JOBS: holdFile, ...options.env } });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const client = new LspClient(conn, proc, holdFile);
     proc.stderr!.on('data', (d: Buffer) => client.logs.push(d.toString()));
@@ -123,6 +127,7 @@ export class LspClient {
         textDocument: { hover: { contentFormat: ['markdown'] } },
         ...options.capabilities,
       },
+      ...(options.initializationOptions === undefined ? {} : { initializationOptions: options.initializationOptions }),
     });
     await conn.sendNotification(InitializedNotification.type, {});
     return client;
