@@ -206,8 +206,9 @@ const CASES: Maker[] = [
   {
     name: 'lying-external.onnx',
     kind: 'onnx',
+    // Without a length the data runs from its offset: the 16 bytes the dims need are read, no more.
     attack: 'a shape tensor of dims [2] whose external data (no length) is a 1.9 GB file',
-    expect: 'error',
+    expect: 'profile',
     async make(dir) {
       const data = path.join(dir, 'lying-external.bin');
       fs.closeSync(fs.openSync(data, 'w'));
