@@ -133,6 +133,11 @@ export class LspClient {
     return client;
   }
 
+  /** The server's process id (its memory is read from /proc in the benches). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   /** New settings; the server is told and pulls them. */
   async configure(next: Partial<Settings>): Promise<void> {
     this.settings = next;

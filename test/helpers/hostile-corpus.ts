@@ -1,0 +1,454 @@
+/**
+ * The hostile-input corpus: small files (and a few large generated ones) that once killed, froze
+ * or fooled FlopLens. Written to a folder by `npm run hostile-corpus -- <dir>` and by the tests
+ * that open every case through the CLI and the language server; nothing here is committed, since
+ * several cases are hundreds of megabytes (sparse where the file system allows).
+ *
+ * Each case says what it attacks and what a user must get instead: `error`, a one-line message
+ * naming the file (CLI exit 2); `profile`, a report whose figures carry their reasons.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DT, writeModelFile, type ModelSpec } from './onnx-builder';
+import { ProtoWriter, Wire } from './protobuf-writer';
+
+export interface HostileCase {
+  /** File name inside the corpus folder. */
+  name: string;
+  kind: 'onnx' | 'python';
+  /** What the file attacks. */
+  attack: string;
+  /** ONNX: what the CLI must do with it. */
+  expect?: 'error' | 'profile';
+}
+
+interface Maker extends HostileCase {
+  /** Writes the case into `dir`; resolves to false when this machine cannot make it (no mkfifo). */
+  make(dir: string): Promise<unknown>;
+}
+
+const MB = 1_000_000;
+
+/** y = Reshape(x, shape) with `shape` made by `shapeTensor`: the lying tensor is read for its values. */
+function reshapeModel(shapeTensor: ProtoWriter): ProtoWriter {
+  const graph = new ProtoWriter();
+  const node = new ProtoWriter();
+  node.string(1, 'x');
+  node.string(1, 'shape');
+  node.string(2, 'y');
+  node.string(3, 'reshape');
+  node.string(4, 'Reshape');
+  graph.message(1, node);
+  graph.string(2, 'main');
+  graph.message(5, shapeTensor);
+  graph.message(11, valueInfo('x', [2, 3]));
+  graph.message(12, valueInfo('y', []));
+  return model(graph);
+}
+
+function model(graph: ProtoWriter, opsets: [string, number][] = [['', 17]]): ProtoWriter {
+  const m = new ProtoWriter();
+  m.int(1, 8);
+  m.string(2, 'hostile-corpus');
+  m.message(7, graph);
+  for (const [domain, version] of opsets) {
+    const o = new ProtoWriter();
+    o.string(1, domain);
+    o.int(2, version);
+    m.message(8, o);
+  }
+  return m;
+}
+
+/** A FLOAT value_info; dims are dim_value (number or bigint, written as given) or dim_param (string). */
+function valueInfo(name: string, dims: (number | bigint | string)[]): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of dims) {
+    const dim = new ProtoWriter();
+    if (typeof d === 'string') dim.string(2, d);
+    else dim.int(1, d);
+    shape.message(1, dim);
+  }
+  const tensorType = new ProtoWriter();
+  tensorType.int(1, DT.FLOAT);
+  tensorType.message(2, shape);
+  const type = new ProtoWriter();
+  type.message(1, tensorType);
+  const v = new ProtoWriter();
+  v.string(1, name);
+  v.message(2, type);
+  return v;
+}
+
+/** An INT64 tensor named `shape` of dims [2] whose data is whatever `data` writes. */
+function lyingShape(data: (t: ProtoWriter) => void): ProtoWriter {
+  const t = new ProtoWriter();
+  t.int(1, 2);
+  t.int(2, DT.INT64);
+  t.string(8, 'shape');
+  data(t);
+  return t;
+}
+
+function write(dir: string, name: string, w: ProtoWriter): Promise<number> {
+  return w.writeFile(path.join(dir, name));
+}
+
+/** A Relu chain of `n` nodes. */
+function chain(n: number): ModelSpec {
+  return {
+    graph: {
+      nodes: Array.from({ length: n }, (_, i) => ({ opType: 'Relu', name: `/layers.${i}/Relu`, inputs: [i === 0 ? 'x' : `v${i - 1}`], outputs: [`v${i}`] })),
+      inputs: [{ name: 'x', shape: ['batch', 64] }],
+      outputs: [{ name: `v${n - 1}`, shape: ['batch', 64] }],
+    },
+  };
+}
+
+/**
+ * `depth` If nodes, each holding the next in its then_branch: the bytes are streamed outside in,
+ * since a nested message's length prefix must be known before its body is written.
+ */
+async function nestedIfs(file: string, depth: number): Promise<void> {
+  // Innermost graph: one Identity node.
+  const inner = new ProtoWriter();
+  const id = new ProtoWriter();
+  id.string(1, 'x');
+  id.string(2, 'y');
+  id.string(4, 'Identity');
+  inner.message(1, id);
+  inner.string(2, 'g');
+  const innerBytes = inner.finish();
+  // Level k wraps graph(k-1): Graph{ node(1){ op_type(4) "If", input "c", output "y",
+  //   attribute(5){ name(1) "then_branch", g(6) <graph k-1>, type(20) GRAPH } }, name(2) "g" }.
+  const head = (len: number, field: number): number[] => [...tag(field, Wire.Bytes), ...varintBytes(len)];
+  const attrHead = [...stringField(1, 'then_branch')];
+  const attrTail = [...tag(20, Wire.Varint), 5];
+  const nodeHeadFixed = [...stringField(1, 'c'), ...stringField(2, 'y'), ...stringField(4, 'If')];
+  const graphTail = [...stringField(2, 'g')];
+  const lengths: number[] = [innerBytes.length];
+  const heads: number[][] = [];
+  for (let k = 1; k <= depth; k++) {
+    const g = lengths[k - 1];
+    const attrLen = attrHead.length + head(g, 6).length + g + attrTail.length;
+    const nodeLen = nodeHeadFixed.length + head(attrLen, 5).length + attrLen;
+    const graphLen = head(nodeLen, 1).length + nodeLen + graphTail.length;
+    lengths.push(graphLen);
+    heads.push([...head(nodeLen, 1), ...nodeHeadFixed, ...head(attrLen, 5), ...attrHead, ...head(g, 6)]);
+  }
+  const opset = [...stringField(1, ''), ...tag(2, Wire.Varint), 17];
+  const outer = Uint8Array.from([...tag(1, Wire.Varint), 8, ...tag(8, Wire.Bytes), ...varintBytes(opset.length), ...opset]);
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, outer);
+    fs.writeSync(fd, Uint8Array.from(head(lengths[depth], 7)));
+    for (let k = depth; k >= 1; k--) fs.writeSync(fd, Uint8Array.from(heads[k - 1]));
+    fs.writeSync(fd, innerBytes);
+    const tail = Uint8Array.from([...attrTail, ...graphTail]);
+    for (let k = 1; k <= depth; k++) fs.writeSync(fd, tail);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function tag(field: number, wire: Wire): number[] {
+  return varintBytes(field * 8 + wire);
+}
+
+function varintBytes(v: number): number[] {
+  const out: number[] = [];
+  while (v > 0x7f) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
+function stringField(field: number, s: string): number[] {
+  const bytes = Buffer.from(s, 'utf8');
+  return [...tag(field, Wire.Bytes), ...varintBytes(bytes.length), ...bytes];
+}
+
+function mkfifo(file: string): boolean {
+  try {
+    execFileSync('mkfifo', [file]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pythonModule = (init: string, forward = 'return x'): string =>
+  `import torch.nn as nn\n\n\nclass Bomb(nn.Module):\n    def __init__(self):\n        super().__init__()\n${init
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n')}\n        self.fc = nn.Linear(8, 8)\n\n    def forward(self, x):\n        ${forward}\n`;
+
+const DEEP = 100_000;
+
+const CASES: Maker[] = [
+  {
+    name: 'lying-raw-data.onnx',
+    kind: 'onnx',
+    attack: 'a shape tensor of dims [2] with 150 MB of raw_data',
+    expect: 'error',
+    make: (dir) => write(dir, 'lying-raw-data.onnx', reshapeModel(lyingShape((t) => t.zeros(9, 150 * MB)))),
+  },
+  {
+    name: 'lying-int64-data.onnx',
+    kind: 'onnx',
+    attack: 'a shape tensor of dims [2] with 120 million int64_data elements',
+    expect: 'error',
+    make: (dir) => write(dir, 'lying-int64-data.onnx', reshapeModel(lyingShape((t) => t.zeros(7, 120 * MB)))),
+  },
+  {
+    name: 'lying-external.onnx',
+    kind: 'onnx',
+    // Without a length the data runs from its offset: the 16 bytes the dims need are read, no more.
+    attack: 'a shape tensor of dims [2] whose external data (no length) is a 1.9 GB file',
+    expect: 'profile',
+    async make(dir) {
+      const data = path.join(dir, 'lying-external.bin');
+      fs.closeSync(fs.openSync(data, 'w'));
+      fs.truncateSync(data, 1900 * MB);
+      const external = (t: ProtoWriter): void => {
+        const entry = new ProtoWriter();
+        entry.string(1, 'location');
+        entry.string(2, 'lying-external.bin');
+        t.message(13, entry);
+        t.int(14, 1);
+      };
+      await write(dir, 'lying-external.onnx', reshapeModel(lyingShape(external)));
+    },
+  },
+  {
+    name: 'function-fanout.onnx',
+    kind: 'onnx',
+    attack: 'a model-local function that calls itself three times (exponential expansion)',
+    expect: 'profile',
+    make: (dir) =>
+      writeModelFile(path.join(dir, 'function-fanout.onnx'), {
+        opset: [
+          { domain: '', version: 17 },
+          { domain: 'local', version: 1 },
+        ],
+        functions: [
+          {
+            name: 'f',
+            domain: 'local',
+            inputs: ['a'],
+            outputs: ['d'],
+            nodes: [
+              { opType: 'f', domain: 'local', inputs: ['a'], outputs: ['b'] },
+              { opType: 'f', domain: 'local', inputs: ['b'], outputs: ['c'] },
+              { opType: 'f', domain: 'local', inputs: ['c'], outputs: ['d'] },
+            ],
+          },
+        ],
+        graph: {
+          nodes: [{ opType: 'f', domain: 'local', inputs: ['x'], outputs: ['y'] }],
+          inputs: [{ name: 'x', shape: [1, 8] }],
+          outputs: [{ name: 'y', shape: [1, 8] }],
+        },
+      }),
+  },
+  {
+    name: 'sum-10m-inputs.onnx',
+    kind: 'onnx',
+    attack: 'one Sum node with 10,000,000 inputs',
+    expect: 'profile',
+    make: (dir) =>
+      writeModelFile(path.join(dir, 'sum-10m-inputs.onnx'), {
+        graph: {
+          nodes: [{ opType: 'Sum', inputs: new Array<string>(10_000_000).fill('x'), outputs: ['y'] }],
+          inputs: [{ name: 'x', shape: [1, 8] }],
+          outputs: [{ name: 'y', shape: [1, 8] }],
+        },
+      }),
+  },
+  {
+    name: 'nodes-130k.onnx',
+    kind: 'onnx',
+    attack: '130,000 nodes (the text table once spread every cell into Math.max)',
+    expect: 'profile',
+    make: (dir) => writeModelFile(path.join(dir, 'nodes-130k.onnx'), chain(130_000)),
+  },
+  {
+    name: 'nested-subgraphs.onnx',
+    kind: 'onnx',
+    attack: `${DEEP.toLocaleString('en-US')} If nodes, each nested in the previous one's then_branch`,
+    expect: 'error',
+    make: (dir) => nestedIfs(path.join(dir, 'nested-subgraphs.onnx'), DEEP),
+  },
+  {
+    name: 'fifo.onnx',
+    kind: 'onnx',
+    attack: 'a FIFO named like a model (opening it for reading blocks)',
+    expect: 'error',
+    make: async (dir) => mkfifo(path.join(dir, 'fifo.onnx')),
+  },
+  {
+    name: 'fifo-data.onnx',
+    kind: 'onnx',
+    attack: 'a model whose external data is a FIFO',
+    expect: 'error',
+    async make(dir) {
+      if (!mkfifo(path.join(dir, 'fifo-data.bin'))) return false;
+      return writeModelFile(path.join(dir, 'fifo-data.onnx'), {
+        graph: {
+          nodes: [{ opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+          initializers: [{ name: 'shape', dataType: DT.INT64, dims: [2], external: { location: 'fifo-data.bin', offset: 0, length: 16 } }],
+          inputs: [{ name: 'x', shape: [2, 3] }],
+          outputs: [{ name: 'y', shape: [3, 2] }],
+        },
+      });
+    },
+  },
+  {
+    name: 'device-link.onnx',
+    kind: 'onnx',
+    attack: 'a link to /dev/zero named like a model (endless zeros)',
+    expect: 'error',
+    make: async (dir) => fs.symlinkSync('/dev/zero', path.join(dir, 'device-link.onnx')),
+  },
+  {
+    name: 'folder.onnx',
+    kind: 'onnx',
+    attack: 'a folder named like a model',
+    expect: 'error',
+    make: async (dir) => fs.mkdirSync(path.join(dir, 'folder.onnx')),
+  },
+  {
+    name: 'terminal-escapes.onnx',
+    kind: 'onnx',
+    attack: 'control characters (clear screen, set title) in a dim_param and an opset domain, a bidi override in a node name',
+    expect: 'profile',
+    async make(dir) {
+      const graph = new ProtoWriter();
+      const node = new ProtoWriter();
+      node.string(1, 'x');
+      node.string(2, 'y');
+      node.string(3, 'block\u202Egnp.exe');
+      node.string(4, 'Relu');
+      graph.message(1, node);
+      graph.string(2, 'main');
+      graph.message(11, valueInfo('x', ['\x1b[2J\x1b]0;owned\x07', 8]));
+      graph.message(12, valueInfo('y', ['\x1b[2J\x1b]0;owned\x07', 8]));
+      await write(dir, 'terminal-escapes.onnx', model(graph, [['', 17], ['\x1b[31mred', 1]]));
+    },
+  },
+  {
+    name: 'dim-above-2p53.onnx',
+    kind: 'onnx',
+    attack: 'an input dim of 2^53 + 3, which a double cannot hold',
+    expect: 'error',
+    async make(dir) {
+      const graph = new ProtoWriter();
+      const node = new ProtoWriter();
+      node.string(1, 'x');
+      node.string(2, 'y');
+      node.string(4, 'Relu');
+      graph.message(1, node);
+      graph.string(2, 'main');
+      graph.message(11, valueInfo('x', [2n ** 53n + 3n, 8]));
+      graph.message(12, valueInfo('y', [2n ** 53n + 3n, 8]));
+      await write(dir, 'dim-above-2p53.onnx', model(graph));
+    },
+  },
+  {
+    name: 'huge-declared-dims.onnx',
+    kind: 'onnx',
+    attack: 'a weight declaring 2^31 × 2^31 × 2^31 elements (no data)',
+    expect: 'error',
+    make: (dir) =>
+      writeModelFile(path.join(dir, 'huge-declared-dims.onnx'), {
+        graph: {
+          nodes: [{ opType: 'Add', inputs: ['x', 'w'], outputs: ['y'] }],
+          initializers: [{ name: 'w', dims: [2 ** 31, 2 ** 31, 2 ** 31], rawBytes: 0 }],
+          inputs: [{ name: 'x', shape: [1] }],
+          outputs: [{ name: 'y', shape: [1] }],
+        },
+      }),
+  },
+  {
+    name: 'length-past-eof.onnx',
+    kind: 'onnx',
+    attack: 'a graph whose length prefix says 1 TB in a 15-byte file',
+    expect: 'error',
+    async make(dir) {
+      const bytes = [...tag(1, Wire.Varint), 8, ...tag(7, Wire.Bytes), ...varintBytes(2 ** 40), ...stringField(2, 'main')];
+      fs.writeFileSync(path.join(dir, 'length-past-eof.onnx'), Uint8Array.from(bytes));
+    },
+  },
+  {
+    name: 'truncated.onnx',
+    kind: 'onnx',
+    attack: 'a real model cut off in the middle of its graph',
+    expect: 'error',
+    async make(dir) {
+      const whole = chain(50);
+      const file = path.join(dir, 'truncated.onnx');
+      await writeModelFile(file, whole);
+      fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+    },
+  },
+  {
+    name: 'memory-bomb.py',
+    kind: 'python',
+    attack: 'str() of a list holding one 100,000-element list 100,000 times',
+    make: async (dir) => fs.writeFileSync(path.join(dir, 'memory-bomb.py'), pythonModule('a = [0] * 100000\nb = [a] * 100000\ns = str(b)')),
+  },
+  {
+    name: 'compare-bomb.py',
+    kind: 'python',
+    attack: 'equality and sorting of 10^10 elements',
+    make: async (dir) => fs.writeFileSync(path.join(dir, 'compare-bomb.py'), pythonModule('a = [0] * 100000\nb = [a] * 100000\nsame = b == b\nc = sorted(b)')),
+  },
+  ...(
+    [
+      ['paren', '(', ')'],
+      ['list', '[', ']'],
+      ['dict', '{1: ', '}'],
+      ['set', '{', '}'],
+      ['call', 'f(', ')'],
+      ['lambda', 'lambda: ', ''],
+      ['conditional', '1 if 1 else ', ''],
+      ['not', 'not ', ''],
+      ['subscript', 'x[', ']'],
+    ] as const
+  ).map(
+    ([what, open, close]): Maker => ({
+      name: `deep-${what}.py`,
+      kind: 'python',
+      attack: `${DEEP.toLocaleString('en-US')} levels of ${open.trim()}…${close} nesting`,
+      make: async (dir) => fs.writeFileSync(path.join(dir, `deep-${what}.py`), pythonModule(`y = ${open.repeat(DEEP)}1${close.repeat(DEEP)}`)),
+    }),
+  ),
+  {
+    name: 'huge-source.py',
+    kind: 'python',
+    attack: 'a 50 MB Python source',
+    async make(dir) {
+      const line = 'x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]  # filler\n';
+      const body = pythonModule('pass') + line.repeat(Math.ceil((50 * MB) / line.length));
+      fs.writeFileSync(path.join(dir, 'huge-source.py'), body);
+    },
+  },
+];
+
+/** Every case, without making it. */
+export const HOSTILE_CASES: readonly HostileCase[] = CASES.map(({ name, kind, attack, expect }) => ({ name, kind, attack, expect }));
+
+/** Writes every case this machine can make into `dir` (made if missing); returns those written. */
+export async function writeHostileCorpus(dir: string, only?: (c: HostileCase) => boolean): Promise<HostileCase[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const made: HostileCase[] = [];
+  for (const c of CASES) {
+    if (only && !only(c)) continue;
+    const { make, ...info } = c;
+    if ((await make(dir)) !== false) made.push(info);
+  }
+  return made;
+}
