@@ -9,6 +9,8 @@ import { readTensor } from './tensor-data';
 const MAX_GRAPH_DEPTH = 32;
 /** An ints/floats attribute longer than this is refused before it fills memory (pads, axes and value_ints are short). */
 const MAX_ATTRIBUTE_VALUES = 1 << 20;
+/** A node naming more inputs or outputs than this is refused: Concat and Sum of real models take hundreds. */
+const MAX_NODE_VALUES = 1 << 20;
 /**
  * String attributes longer than this are kept as a placeholder, unread: no op reads a long one,
  * and some hold whole blobs (a compiled engine in an EPContext node).
@@ -130,9 +132,11 @@ function readNode(r: ProtoReader, depth: number): OnnxNode {
     }
     switch (field) {
       case 1:
+        if (n.inputs.length >= MAX_NODE_VALUES) throw new FormatError(`a node has more than ${MAX_NODE_VALUES.toLocaleString('en-US')} inputs`);
         n.inputs.push(r.string());
         break;
       case 2:
+        if (n.outputs.length >= MAX_NODE_VALUES) throw new FormatError(`a node has more than ${MAX_NODE_VALUES.toLocaleString('en-US')} outputs`);
         n.outputs.push(r.string());
         break;
       case 3:

@@ -5,15 +5,17 @@
  * several cases are hundreds of megabytes (sparse where the file system allows).
  *
  * Each case says what it attacks and what a user must get instead: `error`, a one-line message
- * naming the file (CLI exit 2); `profile`, a report whose figures carry their reasons.
+ * naming the file (CLI exit 2); `profile`, a report whose figures carry their reasons. The Python
+ * cases are test/helpers/hostile-python.ts's, each as a file, and one source too large to read.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DT, writeModelFile, type ModelSpec } from './onnx-builder';
+import { HOSTILE_CASES as HOSTILE_PYTHON, hostileSource } from './hostile-python';
 import { ProtoWriter, Wire } from './protobuf-writer';
 
-export interface HostileCase {
+export interface CorpusCase {
   /** File name inside the corpus folder. */
   name: string;
   kind: 'onnx' | 'python';
@@ -23,7 +25,7 @@ export interface HostileCase {
   expect?: 'error' | 'profile';
 }
 
-interface Maker extends HostileCase {
+interface Maker extends CorpusCase {
   /** Writes the case into `dir`; resolves to false when this machine cannot make it (no mkfifo). */
   make(dir: string): Promise<unknown>;
 }
@@ -180,12 +182,6 @@ function mkfifo(file: string): boolean {
   }
 }
 
-const pythonModule = (init: string, forward = 'return x'): string =>
-  `import torch.nn as nn\n\n\nclass Bomb(nn.Module):\n    def __init__(self):\n        super().__init__()\n${init
-    .split('\n')
-    .map((l) => `        ${l}`)
-    .join('\n')}\n        self.fc = nn.Linear(8, 8)\n\n    def forward(self, x):\n        ${forward}\n`;
-
 const DEEP = 100_000;
 
 const CASES: Maker[] = [
@@ -258,7 +254,7 @@ const CASES: Maker[] = [
     name: 'sum-10m-inputs.onnx',
     kind: 'onnx',
     attack: 'one Sum node with 10,000,000 inputs',
-    expect: 'profile',
+    expect: 'error',
     make: (dir) =>
       writeModelFile(path.join(dir, 'sum-10m-inputs.onnx'), {
         graph: {
@@ -394,36 +390,12 @@ const CASES: Maker[] = [
       fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
     },
   },
-  {
-    name: 'memory-bomb.py',
-    kind: 'python',
-    attack: 'str() of a list holding one 100,000-element list 100,000 times',
-    make: async (dir) => fs.writeFileSync(path.join(dir, 'memory-bomb.py'), pythonModule('a = [0] * 100000\nb = [a] * 100000\ns = str(b)')),
-  },
-  {
-    name: 'compare-bomb.py',
-    kind: 'python',
-    attack: 'equality and sorting of 10^10 elements',
-    make: async (dir) => fs.writeFileSync(path.join(dir, 'compare-bomb.py'), pythonModule('a = [0] * 100000\nb = [a] * 100000\nsame = b == b\nc = sorted(b)')),
-  },
-  ...(
-    [
-      ['paren', '(', ')'],
-      ['list', '[', ']'],
-      ['dict', '{1: ', '}'],
-      ['set', '{', '}'],
-      ['call', 'f(', ')'],
-      ['lambda', 'lambda: ', ''],
-      ['conditional', '1 if 1 else ', ''],
-      ['not', 'not ', ''],
-      ['subscript', 'x[', ']'],
-    ] as const
-  ).map(
-    ([what, open, close]): Maker => ({
-      name: `deep-${what}.py`,
+  ...HOSTILE_PYTHON.map(
+    (c, i): Maker => ({
+      name: `python-${String(i + 1).padStart(2, '0')}.py`,
       kind: 'python',
-      attack: `${DEEP.toLocaleString('en-US')} levels of ${open.trim()}…${close} nesting`,
-      make: async (dir) => fs.writeFileSync(path.join(dir, `deep-${what}.py`), pythonModule(`y = ${open.repeat(DEEP)}1${close.repeat(DEEP)}`)),
+      attack: c.name,
+      make: async (dir) => fs.writeFileSync(path.join(dir, `python-${String(i + 1).padStart(2, '0')}.py`), hostileSource(c)),
     }),
   ),
   {
@@ -432,19 +404,19 @@ const CASES: Maker[] = [
     attack: 'a 50 MB Python source',
     async make(dir) {
       const line = 'x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]  # filler\n';
-      const body = pythonModule('pass') + line.repeat(Math.ceil((50 * MB) / line.length));
+      const body = `import torch.nn as nn\n\n\nclass Net(nn.Module):\n    pass\n\n\n${line.repeat(Math.ceil((50 * MB) / line.length))}`;
       fs.writeFileSync(path.join(dir, 'huge-source.py'), body);
     },
   },
 ];
 
 /** Every case, without making it. */
-export const HOSTILE_CASES: readonly HostileCase[] = CASES.map(({ name, kind, attack, expect }) => ({ name, kind, attack, expect }));
+export const CORPUS_CASES: readonly CorpusCase[] = CASES.map(({ name, kind, attack, expect }) => ({ name, kind, attack, expect }));
 
 /** Writes every case this machine can make into `dir` (made if missing); returns those written. */
-export async function writeHostileCorpus(dir: string, only?: (c: HostileCase) => boolean): Promise<HostileCase[]> {
+export async function writeHostileCorpus(dir: string, only?: (c: CorpusCase) => boolean): Promise<CorpusCase[]> {
   fs.mkdirSync(dir, { recursive: true });
-  const made: HostileCase[] = [];
+  const made: CorpusCase[] = [];
   for (const c of CASES) {
     if (only && !only(c)) continue;
     const { make, ...info } = c;
