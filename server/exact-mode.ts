@@ -52,6 +52,22 @@ interface ScriptResult {
   torch: string;
 }
 
+/** Largest source exact mode reads: the lenses it starts from are not shown past it either. */
+const MAX_SOURCE_BYTES = 8_000_000;
+
+/** The saved source, when it is a regular file of a readable size (a FIFO would block the read). */
+async function readSource(file: string): Promise<string> {
+  const name = path.basename(file);
+  const st = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new ExactError(`cannot read ${name}: ${e.code ?? e.message}`);
+  });
+  if (!st.isFile()) throw new ExactError(`cannot read ${name}: not a regular file`);
+  if (st.size > MAX_SOURCE_BYTES) throw new ExactError(`cannot read ${name}: ${st.size} bytes, more than the ${MAX_SOURCE_BYTES} exact mode reads`);
+  return fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new ExactError(`cannot read ${name}: ${e.code ?? e.message}`);
+  });
+}
+
 export async function profileExactly(file: string, params: ProfileExactlyParams, deps: ExactModeDeps, signal: AbortSignal): Promise<ProfileExactlyResult> {
   const started = performance.now();
   const settings = deps.settings();
@@ -64,9 +80,7 @@ export async function profileExactly(file: string, params: ProfileExactlyParams,
   let dir: string | undefined;
   try {
     // The saved file: torch imports it from disk, so the static side reads the same text.
-    const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new ExactError(`cannot read ${path.basename(file)}: ${e.code ?? e.message}`);
-    });
+    const text = await readSource(file);
     // The same input the lenses use: the file's, else floplens.defaultInputShape.
     const { cls, shapes, build: plan } = await deps.plan(file, text, params.className, params.line, settings.defaultInputShape, signal);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'floplens-exact-'));
