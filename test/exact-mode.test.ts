@@ -267,6 +267,13 @@ describe('errors a user can meet', () => {
     assert.match(r.error ?? '', /^importing missing_import\.py failed: ModuleNotFoundError: No module named 'not_a_module_floplens' \(missing_import\.py line 2\)$/);
   });
 
+  test('a source that is not a regular file is refused without reading it (a FIFO would block)', async () => {
+    const fifo = path.join(dir, 'pipe.py');
+    execFileSync('mkfifo', [fifo]);
+    const r = await run(fifo, 'Net');
+    assert.equal(r.error, 'cannot read pipe.py: not a regular file');
+  });
+
   test('an interpreter that does not exist', async () => {
     const r = await run(path.join(DIR, 'seed004_shared.py'), 'BaseNet', deps({ settings: { pythonPath: '/nonexistent/bin/python3' } }));
     assert.equal(r.error, 'the Python interpreter "/nonexistent/bin/python3" was not found: set floplens.pythonPath to a Python with PyTorch');
