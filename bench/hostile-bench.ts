@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { visible } from '../src/report';
 import { formatBytes } from '../src/report/units';
 import { writeHostileCorpus } from '../test/helpers/hostile-corpus';
 import { buildIfStale, LspClient } from '../test/helpers/lsp-client';
@@ -24,10 +25,10 @@ function peakRss(pid: number | undefined): string {
   return kb === undefined ? '?' : formatBytes(Number(kb) * 1024);
 }
 
-/** First line of what was said, with control characters shown as escapes. */
+/** First line of what was said, as the CLI's own views show names (control characters written out). */
 function said(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return JSON.stringify(line.length > 90 ? `${line.slice(0, 90)}…` : line).slice(1, -1).replace(/[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const line = visible(text.trim().split('\n')[0] ?? '');
+  return line.length > 90 ? `${line.slice(0, 90)}…` : line;
 }
 
 function table(header: string[], rows: string[][]): void {
@@ -54,21 +55,21 @@ async function main(): Promise<void> {
 
     const client = await LspClient.start({ workspace: dir });
     const server: string[][] = [];
-    const timeOpen = async (file: string): Promise<string[]> => {
+    const timeOpen = async (file: string, attack: string): Promise<string[]> => {
       const t0 = performance.now();
       await client.open(file, 'python');
       const lenses = await client.lenses(file);
       const ms = performance.now() - t0;
       await client.close(file);
-      return [path.basename(file), `${ms.toFixed(0)} ms`, String(lenses.length), peakRss(client.pid)];
+      return [path.basename(file), `${ms.toFixed(0)} ms`, String(lenses.length), peakRss(client.pid), attack.length > 70 ? `${attack.slice(0, 70)}…` : attack];
     };
-    for (const c of cases.filter((x) => x.kind === 'python')) server.push(await timeOpen(path.join(dir, c.name)));
+    for (const c of cases.filter((x) => x.kind === 'python')) server.push(await timeOpen(path.join(dir, c.name), c.attack));
     const normal = path.join(dir, 'normal.py');
     fs.copyFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'pytorch', 'seed004_plain.py'), normal);
-    server.push(await timeOpen(normal));
+    server.push(await timeOpen(normal, 'a normal model, opened after the rest'));
     await client.stop();
     console.log('\nPython cases in the language server (open → lenses), then a normal file\n');
-    table(['file', 'answered in', 'lenses', 'server peak RSS'], server);
+    table(['file', 'answered in', 'lenses', 'server peak RSS', 'attack'], server);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
