@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   rows.forEach((r) => console.log(line(r)));
   console.log('\nprofile (1st) includes module load and JIT warm-up; "best" is the steady state of 6 more runs.');
-  console.log('Target: profile time independent of weight bytes; 10,000 nodes in under 200 ms.');
+  console.log('Target: profile time independent of weight bytes; 10,000 nodes in under 150 ms.');
 }
 
 void main();
