@@ -30,14 +30,19 @@ function summaryText(fileName: string, result: ProfileResult): string {
   const t = r.totals;
   const parts = [
     `${formatCount(t.params)} params`,
-    `${count(t.macs, t.macsPoly)} MACs`,
-    `${count(t.flops, t.flopsPoly)} FLOPs`,
+    `${atLeast(r)}${count(t.macs, t.macsPoly)} MACs`,
+    `${atLeast(r)}${count(t.flops, t.flopsPoly)} FLOPs`,
     `${formatBytes(t.weightBytes)} weights`,
     `peak activations ${bytes(t.peakActivationBytes, t.peakActivationBytesPoly)}`,
   ];
   const over = result.budget.violations.map(violationBrief);
   const inputs = inputsText(r);
   return `${fileName}: ${parts.join(' · ')}${inputs ? ` (${inputs})` : ''}${over.length ? ` · over budget: ${over.join(', ')}` : ''}`;
+}
+
+/** `≥ ` when some nodes could not be costed: their MACs and FLOPs are missing from the sums. */
+function atLeast(r: ReportDoc): string {
+  return r.unknownOps.length ? '≥ ' : '';
 }
 
 /** Status bar text: `$(pulse) 1.814 G MACs · 11.68 M params`, `$(warning)` appended when over budget. */
@@ -48,7 +53,7 @@ export function statusText(result: ProfileResult): string {
   // A formula does not fit in the status bar: name the symbols to bind instead.
   const symbols = r.symbols.map(visible);
   const shown = symbols.length > 3 ? `${symbols.slice(0, 3).join(', ')}, …` : symbols.join(', ');
-  const macsText = typeof macs === 'number' ? `${formatCount(macs)} MACs` : `MACs depend on ${shown}`;
+  const macsText = typeof macs === 'number' ? `${atLeast(r)}${formatCount(macs)} MACs` : `MACs depend on ${shown}`;
   const warning = result.budget.violations.length > 0 ? ' $(warning)' : '';
   return `$(pulse) ${macsText} · ${formatCount(r.totals.params)} params${warning}`;
 }
@@ -64,7 +69,7 @@ function tooltipLines(fileName: string, result: ProfileResult): string[] {
   const t = r.totals;
   return [
     fileName,
-    `${formatCount(t.params)} params · ${count(t.macs, t.macsPoly)} MACs · ${count(t.flops, t.flopsPoly)} FLOPs · ` +
+    `${formatCount(t.params)} params · ${atLeast(r)}${count(t.macs, t.macsPoly)} MACs · ${atLeast(r)}${count(t.flops, t.flopsPoly)} FLOPs · ` +
       `peak activations ${bytes(t.peakActivationBytes, t.peakActivationBytesPoly)}`,
     `inputs: ${inputsText(r) || 'none'}`,
     ...budgetLines(result.budget),

@@ -69,6 +69,8 @@ interface CardSpec {
   unit: (n: number) => string;
   /** Hover text for numbers; formulas show themselves. */
   exactSuffix?: string;
+  /** A lower bound: some nodes' cost is missing from it. */
+  atLeast?: boolean;
   details: string[];
 }
 
@@ -79,10 +81,14 @@ export function cards(report: ReportDoc, budget: BudgetState): Node[] {
   if (t.sharedParams) paramDetails.push(`${formatCount(t.sharedParams)} shared by several layers, counted once`);
   if (t.buffers) paramDetails.push(`+ ${formatCount(t.buffers)} buffer elements (not parameters)`);
   if (t.constants) paramDetails.push(`+ ${formatCount(t.constants)} exporter constants (not parameters)`);
+  // Nodes not counted make MACs and FLOPs lower bounds, said on the cards themselves.
+  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
+  const atLeast = notCounted > 0;
+  const gap = atLeast ? [`at least: ${notCounted} node${notCounted === 1 ? '' : 's'} not counted`] : [];
   const specs: CardSpec[] = [
     { metric: 'params', label: 'Params', value: t.params, unit: formatCount, details: paramDetails },
-    { metric: 'macs', label: 'MACs', value: t.macs, poly: t.macsPoly, unit: formatCount, details: [] },
-    { metric: 'flops', label: 'FLOPs', value: t.flops, poly: t.flopsPoly, unit: formatCount, details: [] },
+    { metric: 'macs', label: 'MACs', value: t.macs, poly: t.macsPoly, unit: formatCount, atLeast, details: gap },
+    { metric: 'flops', label: 'FLOPs', value: t.flops, poly: t.flopsPoly, unit: formatCount, atLeast, details: gap },
     {
       metric: 'activations', label: 'Peak activations', value: t.peakActivationBytes, poly: t.peakActivationBytesPoly, unit: formatBytes,
       exactSuffix: ' bytes', details: [`${formatDocQuantity(t.activationBytes, t.activationBytesPoly, formatBytes)} written per pass`],
@@ -100,7 +106,7 @@ function card(s: CardSpec, limit: number | undefined): HTMLElement {
   const el = h('div', { class: 'card', attrs: { 'data-metric': s.metric ?? 'weights' } },
     h('div', { class: 'card-label' }, s.label),
     h('div', { class: symbolic ? 'card-value symbolic' : 'card-value', title: exactText(s.value) + (symbolic ? '' : s.exactSuffix ?? '') },
-      formatDocQuantity(s.value, s.poly, s.unit)),
+      `${s.atLeast ? '≥ ' : ''}${formatDocQuantity(s.value, s.poly, s.unit)}`),
     s.details.map((d) => h('div', { class: 'card-detail' }, d)),
   );
   if (limit === undefined) return el;

@@ -90,3 +90,13 @@ test('names with terminal escapes and direction overrides: visible in text and M
   assert.equal(csv[1].split(',').slice(0, 4).join(','), `0,${REVERSED},Relu,(${CLEAR_SCREEN})×8`);
   assert.match(csv[2], new RegExp(`^0,del\u007f,${SET_TITLE.replace(/[\]\\[]/g, '\\$&')}::Custom\u009b,`));
 });
+
+test('totals that miss uncosted nodes are lower bounds, said on their own lines in text and Markdown', () => {
+  // The deceptive model's custom-domain node has no cost rule: its MACs and FLOPs are not in the sums.
+  const report = profileSpec(deceptiveModel());
+  assert.equal(report.unknownOps.length, 1);
+  for (const out of [toText(report), toMarkdown(report)]) {
+    assert.match(out, /MACs:\s+≥ 0; 1 node not counted, see below/);
+    assert.match(out, /FLOPs:\s+≥ \S+; 1 node not counted, see below/);
+  }
+});

@@ -59,8 +59,12 @@ export function totalsLines(report: Report): string[] {
   if (t.buffers) extras.push(`plus ${formatExact(t.buffers)} buffer elements (running statistics), not parameters`);
   if (t.constants) extras.push(`plus ${formatExact(t.constants)} elements of exporter-made constants, not parameters`);
   out.push(extras.length ? `${params}; ${extras.join('; ')}` : params);
-  out.push(`MACs:         ${formatQuantity(t.macs)}${exactSuffix(t.macs)}`);
-  out.push(`FLOPs:        ${formatQuantity(t.flops)}${exactSuffix(t.flops)}`);
+  // Nodes not counted make the sums lower bounds: said on the line itself, not only further down.
+  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
+  const atLeast = notCounted ? '≥ ' : '';
+  const gap = notCounted ? `; ${notCounted} node${notCounted === 1 ? '' : 's'} not counted, see below` : '';
+  out.push(`MACs:         ${atLeast}${formatQuantity(t.macs)}${exactSuffix(t.macs)}${gap}`);
+  out.push(`FLOPs:        ${atLeast}${formatQuantity(t.flops)}${exactSuffix(t.flops)}${gap}`);
   out.push(`Weights:      ${formatBytes(t.weightBytes)}`);
   out.push(`Activations:  ${formatQuantity(t.activationBytes, formatBytes)} in total, peak ${formatQuantity(t.peakActivationBytes, formatBytes)} alive at once`);
   out.push(`Memory R+W:   ${formatQuantity(t.memoryBytes, formatBytes)}`);
