@@ -13,7 +13,9 @@ import {
   type BudgetFigures,
 } from '../src/budget';
 import { analyzePython } from '../src/pytorch';
+import { deceptiveModel } from './helpers/deceptive-names';
 import { profileFixture } from './helpers/fixtures';
+import { profileSpec } from './helpers/profile';
 import { PYTORCH_FIXTURES } from './helpers/python-source';
 
 const resnet = reportFigures(profileFixture('resnet18'));
@@ -105,4 +107,12 @@ test('the editor\'s diagnostics: the chosen severity when over, a warning when u
   assert.equal(diagnosticsOf(budget, tiny, 'hint').over, true);
   const invalid = { setting: 'floplens.defaultBudget', source: 'default', error: 'floplens.defaultBudget: invalid macs budget "lots"' };
   assert.deepEqual(diagnosticsOf(invalid, undefined, 'hint'), { over: false, findings: [{ severity: DiagnosticSeverity.Error, message: invalid.error }] });
+});
+
+test('an ONNX model with uncosted nodes: its MACs and FLOPs are lower bounds, so a budget they fit cannot be shown to hold', () => {
+  const figures = reportFigures(profileSpec(deceptiveModel()));
+  const [macs, params] = checkBudget({ macs: 1e9, params: 1e6 }, figures);
+  assert.equal(macs.verdict, 'unchecked');
+  assert.equal(macs.reason, '0 is a lower bound (1 node not counted)');
+  assert.equal(params.verdict, 'holds', 'parameters do not depend on costing');
 });

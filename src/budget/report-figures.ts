@@ -25,5 +25,9 @@ export function reportFigures(report: Report): BudgetFigures {
   walk(report.layers);
   const top = (metric: BudgetMetric): Contribution[] =>
     largest(leaves.map((r) => ({ path: r.path, value: OF_ROW[metric](r) ?? 0 }))).map((c) => ({ ...c, path: visible(c.path) }));
-  return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figureOf(m, TOTAL[m](report), top(m))])) as BudgetFigures;
+  // Uncosted nodes leave MACs and FLOPs lower bounds: within a limit, they do not show it holds.
+  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
+  const gap = notCounted ? `${notCounted} node${notCounted === 1 ? '' : 's'} not counted` : undefined;
+  const lowerBound = (m: BudgetMetric): string | undefined => (m === 'macs' || m === 'flops' ? gap : undefined);
+  return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figureOf(m, TOTAL[m](report), top(m), lowerBound(m))])) as BudgetFigures;
 }
