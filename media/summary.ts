@@ -1,6 +1,7 @@
 /** The top of the panel: what was profiled, what went wrong or over budget, and the totals. */
 import type { BudgetMetric, BudgetState, ProfileResult } from '../common/protocol';
 import { METRICS, violationBrief } from '../src/budget';
+import { nodeCount, nodesNotCounted } from '../src/report/not-counted';
 import type { Poly, Quantity, ReportDoc } from '../src/report/report-doc';
 import { formatBytes, formatCount, formatDocQuantity, formatExact } from '../src/report/units';
 import { h } from './dom';
@@ -50,9 +51,8 @@ export function notices(result: ProfileResult, report: ReportDoc | undefined): N
       }))));
   }
   if (report?.unknownOps.length) {
-    const n = report.unknownOps.reduce((s, u) => s + u.count, 0);
     out.push(h('div', { class: 'notice warning', attrs: { role: 'status', 'data-role': 'unknown-ops' } },
-      h('strong', {}, `Not counted: ${n} node${n === 1 ? '' : 's'} — their cost is NOT in the totals below`),
+      h('strong', {}, `Not counted: ${nodeCount(nodesNotCounted(report))} — their cost is NOT in the totals below`),
       h('ul', {}, report.unknownOps.map((u) => h('li', {}, h('span', { class: 'mono' }, u.op), ` ×${u.count}: ${u.reasons.join('; ')}`)))));
   }
   if (report?.warnings.length) {
@@ -82,9 +82,9 @@ export function cards(report: ReportDoc, budget: BudgetState): Node[] {
   if (t.buffers) paramDetails.push(`+ ${formatCount(t.buffers)} buffer elements (not parameters)`);
   if (t.constants) paramDetails.push(`+ ${formatCount(t.constants)} exporter constants (not parameters)`);
   // Nodes not counted make MACs and FLOPs lower bounds, said on the cards themselves.
-  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
+  const notCounted = nodesNotCounted(report);
   const atLeast = notCounted > 0;
-  const gap = atLeast ? [`at least: ${notCounted} node${notCounted === 1 ? '' : 's'} not counted`] : [];
+  const gap = atLeast ? [`at least: ${nodeCount(notCounted)} not counted`] : [];
   const specs: CardSpec[] = [
     { metric: 'params', label: 'Params', value: t.params, unit: formatCount, details: paramDetails },
     { metric: 'macs', label: 'MACs', value: t.macs, poly: t.macsPoly, unit: formatCount, atLeast, details: gap },

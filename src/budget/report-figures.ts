@@ -1,5 +1,6 @@
 /** The budget figures of an ONNX model's report: its totals, and its leaf layers for the largest. */
 import type { LayerRow, Report } from '../profile/report';
+import { nodeCount, nodesNotCounted } from '../report/not-counted';
 import { visible } from '../report/visible-text';
 import type { Expr } from '../symbolic/expr';
 import { figureOf, largest, type BudgetFigures, type Contribution } from './figures';
@@ -26,8 +27,8 @@ export function reportFigures(report: Report): BudgetFigures {
   const top = (metric: BudgetMetric): Contribution[] =>
     largest(leaves.map((r) => ({ path: r.path, value: OF_ROW[metric](r) ?? 0 }))).map((c) => ({ ...c, path: visible(c.path) }));
   // Uncosted nodes leave MACs and FLOPs lower bounds: within a limit, they do not show it holds.
-  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
-  const gap = notCounted ? `${notCounted} node${notCounted === 1 ? '' : 's'} not counted` : undefined;
+  const notCounted = nodesNotCounted(report);
+  const gap = notCounted ? `${nodeCount(notCounted)} not counted` : undefined;
   const lowerBound = (m: BudgetMetric): string | undefined => (m === 'macs' || m === 'flops' ? gap : undefined);
   return Object.fromEntries(BUDGET_METRICS.map((m) => [m, figureOf(m, TOTAL[m](report), top(m), lowerBound(m))])) as BudgetFigures;
 }

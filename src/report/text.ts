@@ -1,6 +1,7 @@
 import type { LayerRow, Report } from '../profile/report';
 import { joinChunks } from './chunks';
 import { COLUMNS } from './columns';
+import { nodeCount, nodesNotCounted } from './not-counted';
 import { formatShape, formatDtype, visibleRows } from './rows';
 import { visible } from './visible-text';
 import { formatBytes, formatCount, formatExact, formatQuantity } from './units';
@@ -60,9 +61,9 @@ export function totalsLines(report: Report): string[] {
   if (t.constants) extras.push(`plus ${formatExact(t.constants)} elements of exporter-made constants, not parameters`);
   out.push(extras.length ? `${params}; ${extras.join('; ')}` : params);
   // Nodes not counted make the sums lower bounds: said on the line itself, not only further down.
-  const notCounted = report.unknownOps.reduce((s, u) => s + u.count, 0);
+  const notCounted = nodesNotCounted(report);
   const atLeast = notCounted ? '≥ ' : '';
-  const gap = notCounted ? `; ${notCounted} node${notCounted === 1 ? '' : 's'} not counted, see below` : '';
+  const gap = notCounted ? `; ${nodeCount(notCounted)} not counted, see below` : '';
   out.push(`MACs:         ${atLeast}${formatQuantity(t.macs)}${exactSuffix(t.macs)}${gap}`);
   out.push(`FLOPs:        ${atLeast}${formatQuantity(t.flops)}${exactSuffix(t.flops)}${gap}`);
   out.push(`Weights:      ${formatBytes(t.weightBytes)}`);
@@ -73,7 +74,7 @@ export function totalsLines(report: Report): string[] {
     out.push(`Symbols:      ${report.symbols.join(', ')} (bind with --dim name=value)`);
   }
   if (report.unknownOps.length) {
-    out.push('', `Not counted (${report.unknownOps.reduce((s, u) => s + u.count, 0)} nodes) — their cost is NOT in the totals above:`);
+    out.push('', `Not counted (${notCounted} nodes) — their cost is NOT in the totals above:`);
     for (const u of report.unknownOps) out.push(`  ${u.op} ×${u.count}: ${u.reasons.join('; ')}`);
   }
   if (report.shared.length) {

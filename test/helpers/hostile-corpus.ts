@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DT, writeModelFile, type ModelSpec } from './onnx-builder';
+import { DT, writeModelFile, type ModelSpec, type TensorSpec } from './onnx-builder';
 import { HOSTILE_CASES as HOSTILE_PYTHON, hostileSource } from './hostile-python';
 import { ProtoWriter, Wire } from './protobuf-writer';
 
@@ -32,69 +32,30 @@ interface Maker extends CorpusCase {
 
 const MB = 1_000_000;
 
-/** y = Reshape(x, shape) with `shape` made by `shapeTensor`: the lying tensor is read for its values. */
-function reshapeModel(shapeTensor: ProtoWriter): ProtoWriter {
-  const graph = new ProtoWriter();
-  const node = new ProtoWriter();
-  node.string(1, 'x');
-  node.string(1, 'shape');
-  node.string(2, 'y');
-  node.string(3, 'reshape');
-  node.string(4, 'Reshape');
-  graph.message(1, node);
-  graph.string(2, 'main');
-  graph.message(5, shapeTensor);
-  graph.message(11, valueInfo('x', [2, 3]));
-  graph.message(12, valueInfo('y', []));
-  return model(graph);
+/** y = Reshape(x, shape): the `shape` tensor is one whose values are read, so its data matters. */
+function reshapeModel(shape: Omit<TensorSpec, 'name' | 'dims' | 'dataType'>): ModelSpec {
+  return {
+    producerName: 'hostile-corpus',
+    graph: {
+      nodes: [{ opType: 'Reshape', name: 'reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+      initializers: [{ name: 'shape', dataType: DT.INT64, dims: [2], ...shape }],
+      inputs: [{ name: 'x', shape: [2, 3] }],
+      outputs: [{ name: 'y' }],
+    },
+  };
 }
 
-function model(graph: ProtoWriter, opsets: [string, number][] = [['', 17]]): ProtoWriter {
-  const m = new ProtoWriter();
-  m.int(1, 8);
-  m.string(2, 'hostile-corpus');
-  m.message(7, graph);
-  for (const [domain, version] of opsets) {
-    const o = new ProtoWriter();
-    o.string(1, domain);
-    o.int(2, version);
-    m.message(8, o);
-  }
-  return m;
-}
-
-/** A FLOAT value_info; dims are dim_value (number or bigint, written as given) or dim_param (string). */
-function valueInfo(name: string, dims: (number | bigint | string)[]): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) {
-    const dim = new ProtoWriter();
-    if (typeof d === 'string') dim.string(2, d);
-    else dim.int(1, d);
-    shape.message(1, dim);
-  }
-  const tensorType = new ProtoWriter();
-  tensorType.int(1, DT.FLOAT);
-  tensorType.message(2, shape);
-  const type = new ProtoWriter();
-  type.message(1, tensorType);
-  const v = new ProtoWriter();
-  v.string(1, name);
-  v.message(2, type);
-  return v;
-}
-
-/** An INT64 tensor named `shape` of dims [2] whose data is whatever `data` writes. */
-function lyingShape(data: (t: ProtoWriter) => void): ProtoWriter {
-  const t = new ProtoWriter();
-  t.int(1, 2);
-  t.int(2, DT.INT64);
-  t.string(8, 'shape');
-  data(t);
-  return t;
-}
-
-function write(dir: string, name: string, w: ProtoWriter): Promise<number> {
-  return w.writeFile(path.join(dir, name));
+/** y = Relu(x), x and y of the shape given. */
+function reluModel(shape: (number | bigint | string)[], extra: { nodeName?: string; opsets?: { domain: string; version: number }[] } = {}): ModelSpec {
+  return {
+    producerName: 'hostile-corpus',
+    opset: extra.opsets,
+    graph: {
+      nodes: [{ opType: 'Relu', name: extra.nodeName, inputs: ['x'], outputs: ['y'] }],
+      inputs: [{ name: 'x', shape }],
+      outputs: [{ name: 'y', shape }],
+    },
+  };
 }
 
 /** A Relu chain of `n` nodes. */
@@ -190,14 +151,14 @@ const CASES: Maker[] = [
     kind: 'onnx',
     attack: 'a shape tensor of dims [2] with 150 MB of raw_data',
     expect: 'error',
-    make: (dir) => write(dir, 'lying-raw-data.onnx', reshapeModel(lyingShape((t) => t.zeros(9, 150 * MB)))),
+    make: (dir) => writeModelFile(path.join(dir, 'lying-raw-data.onnx'), reshapeModel({ rawBytes: 150 * MB })),
   },
   {
     name: 'lying-int64-data.onnx',
     kind: 'onnx',
     attack: 'a shape tensor of dims [2] with 120 million int64_data elements',
     expect: 'error',
-    make: (dir) => write(dir, 'lying-int64-data.onnx', reshapeModel(lyingShape((t) => t.zeros(7, 120 * MB)))),
+    make: (dir) => writeModelFile(path.join(dir, 'lying-int64-data.onnx'), reshapeModel({ lyingData: { field: 'int64_data', packedBytes: 120 * MB } })),
   },
   {
     name: 'lying-external.onnx',
@@ -209,14 +170,7 @@ const CASES: Maker[] = [
       const data = path.join(dir, 'lying-external.bin');
       fs.closeSync(fs.openSync(data, 'w'));
       fs.truncateSync(data, 1900 * MB);
-      const external = (t: ProtoWriter): void => {
-        const entry = new ProtoWriter();
-        entry.string(1, 'location');
-        entry.string(2, 'lying-external.bin');
-        t.message(13, entry);
-        t.int(14, 1);
-      };
-      await write(dir, 'lying-external.onnx', reshapeModel(lyingShape(external)));
+      await writeModelFile(path.join(dir, 'lying-external.onnx'), reshapeModel({ external: { location: 'lying-external.bin' } }));
     },
   },
   {
@@ -322,17 +276,11 @@ const CASES: Maker[] = [
     attack: 'control characters (clear screen, set title) in a dim_param and an opset domain, a bidi override in a node name',
     expect: 'profile',
     async make(dir) {
-      const graph = new ProtoWriter();
-      const node = new ProtoWriter();
-      node.string(1, 'x');
-      node.string(2, 'y');
-      node.string(3, 'block\u202Egnp.exe');
-      node.string(4, 'Relu');
-      graph.message(1, node);
-      graph.string(2, 'main');
-      graph.message(11, valueInfo('x', ['\x1b[2J\x1b]0;owned\x07', 8]));
-      graph.message(12, valueInfo('y', ['\x1b[2J\x1b]0;owned\x07', 8]));
-      await write(dir, 'terminal-escapes.onnx', model(graph, [['', 17], ['\x1b[31mred', 1]]));
+      const opsets = [
+        { domain: '', version: 17 },
+        { domain: '\x1b[31mred', version: 1 },
+      ];
+      await writeModelFile(path.join(dir, 'terminal-escapes.onnx'), reluModel(['\x1b[2J\x1b]0;owned\x07', 8], { nodeName: 'block\u202Egnp.exe', opsets }));
     },
   },
   {
@@ -340,18 +288,7 @@ const CASES: Maker[] = [
     kind: 'onnx',
     attack: 'an input dim of 2^53 + 3, which a double cannot hold',
     expect: 'error',
-    async make(dir) {
-      const graph = new ProtoWriter();
-      const node = new ProtoWriter();
-      node.string(1, 'x');
-      node.string(2, 'y');
-      node.string(4, 'Relu');
-      graph.message(1, node);
-      graph.string(2, 'main');
-      graph.message(11, valueInfo('x', [2n ** 53n + 3n, 8]));
-      graph.message(12, valueInfo('y', [2n ** 53n + 3n, 8]));
-      await write(dir, 'dim-above-2p53.onnx', model(graph));
-    },
+    make: (dir) => writeModelFile(path.join(dir, 'dim-above-2p53.onnx'), reluModel([2n ** 53n + 3n, 8])),
   },
   {
     name: 'huge-declared-dims.onnx',
